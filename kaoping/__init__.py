@@ -1,0 +1,1 @@
+"""Kaoping (考评): government performance evaluation and supervision."""

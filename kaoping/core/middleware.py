@@ -1,0 +1,72 @@
+"""Request id for logs and audit, and the mapping of ApplicationError to HTTP answers."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from kaoping.core.errors import ApplicationError
+
+_request_id: ContextVar[str | None] = ContextVar("kaoping_request_id", default=None)
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served (also auditlog's correlation id)."""
+    return _request_id.get()
+
+
+def new_request_id() -> str:
+    """A fresh id for work that has no request (commands, jobs)."""
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Take a well-formed X-Request-ID from the proxy or make one; echo it in the response."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_ID.match(incoming) else new_request_id()
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = _request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class ApplicationErrorMiddleware:
+    """Turn an ApplicationError escaping a view into a clear answer, never a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not isinstance(exc, ApplicationError):
+            return None
+        if request.path.startswith("/api/") or request.headers.get("Accept") == "application/json":
+            return JsonResponse(
+                {"detail": str(exc.message), **exc.extra}, status=exc.status_code
+            )
+        if getattr(request, "htmx", False):
+            messages.error(request, str(exc.message))
+        return render(
+            request,
+            "core/error.html",
+            {"message": exc.message, "extra": exc.extra},
+            status=exc.status_code,
+        )

@@ -1,0 +1,63 @@
+"""Resolve a user's data scope from their role grants (roles combine by OR)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from kaoping.core.scope import DataScope
+from kaoping.org.models import Role, RoleGrant, Unit
+
+# Roles that see their anchor unit and everything below it.
+_SUBTREE_ROLES = frozenset({Role.OFFICE, Role.INSPECTOR})
+# Roles that see exactly their anchor unit.
+_OWN_UNIT_ROLES = frozenset({Role.REPORTER, Role.UNIT_HEAD})
+
+EMPTY_SCOPE = DataScope()
+
+
+def data_scope(user: Any) -> DataScope:
+    """The user's DataScope, computed once per user object (i.e. per request)."""
+    if user is None or not user.is_authenticated:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_data_scope_cache", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    user._data_scope_cache = scope
+    return scope
+
+
+def _compute_scope(user: Any) -> DataScope:
+    grants = list(RoleGrant.objects.filter(user=user).select_related("unit"))
+    roles = frozenset(grant.role for grant in grants)
+    if user.is_superuser:
+        return DataScope(everything=True, roles=roles)
+    subtree_paths: set[str] = set()
+    own_ids: set[int] = set()
+    for grant in grants:
+        if grant.unit is None:
+            continue
+        if grant.role in _SUBTREE_ROLES:
+            subtree_paths.add(grant.unit.path)
+        elif grant.role in _OWN_UNIT_ROLES:
+            own_ids.add(grant.unit.pk)
+    if Role.LEADER in roles and user.person_id:
+        subtree_paths.update(user.person.portfolio.values_list("path", flat=True))
+    unit_ids = set(own_ids)
+    if subtree_paths:
+        subtree = Q()
+        for path in subtree_paths:
+            subtree |= Q(path__startswith=path)
+        unit_ids.update(Unit.objects.filter(subtree).values_list("pk", flat=True))
+    anchor_paths = subtree_paths | set(
+        Unit.objects.filter(pk__in=own_ids).values_list("path", flat=True)
+    )
+    ancestor_paths = {
+        path[:end] for path in anchor_paths for end in range(Unit.steplen, len(path), Unit.steplen)
+    }
+    context_ids = set(Unit.objects.filter(path__in=ancestor_paths).values_list("pk", flat=True))
+    return DataScope(
+        unit_ids=frozenset(unit_ids), context_unit_ids=frozenset(context_ids), roles=roles
+    )

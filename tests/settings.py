@@ -1,0 +1,26 @@
+"""Test settings: Kaoping's own, with fast hashing, jobs run inline and plain static files."""
+
+import os
+import tempfile
+
+os.environ.setdefault("KAOPING_DATA_DIR", tempfile.mkdtemp(prefix="kaoping-test-"))
+os.environ.setdefault("KAOPING_SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
+
+from kaoping.settings import *  # noqa: E402,F403
+from kaoping.settings import DATA_DIR, HUEY  # noqa: E402
+
+DEBUG = False
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = DATA_DIR / "media"
+HUEY = {**HUEY, "immediate": True}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LANGUAGE_CODE = "zh-hans"
