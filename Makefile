@@ -47,8 +47,8 @@ demo: deps frontend messages
 	  KAOPING_DEBUG=1 $(BIN)/kaoping runserver 127.0.0.1:$(PORT)
 
 lint: test-deps
-	$(BIN)/ruff check kaoping tests benchmarks
-	$(BIN)/ruff format --check kaoping tests benchmarks
+	$(BIN)/ruff check kaoping tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check kaoping tests $(wildcard benchmarks)
 
 typecheck: test-deps
 	$(BIN)/mypy

@@ -6,8 +6,8 @@ import tempfile
 os.environ.setdefault("KAOPING_DATA_DIR", tempfile.mkdtemp(prefix="kaoping-test-"))
 os.environ.setdefault("KAOPING_SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
 
-from kaoping.settings import *  # noqa: E402,F403
-from kaoping.settings import DATA_DIR, HUEY  # noqa: E402
+from kaoping.settings import *  # noqa: F403
+from kaoping.settings import DATA_DIR, HUEY
 
 DEBUG = False
 SECURE_SSL_REDIRECT = False
@@ -24,3 +24,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 HUEY = {**HUEY, "immediate": True}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "zh-hans"
+
+# Parallel runs (a developer's and CI's, or two helpers') must not share a PostgreSQL test
+# database: name it after the process.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"test_kaoping_{os.getpid()}"}  # noqa: F405
