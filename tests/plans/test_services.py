@@ -28,19 +28,37 @@ def test_cycle_get_or_create_is_idempotent(world, office) -> None:
 def test_plan_create_checks_weights(world, office) -> None:
     cycle = world.plan.cycle
     with pytest.raises(ApplicationError) as info:
-        services.plan_create(actor=office, cycle=cycle, owner=world.county, code="bad",
-                             name="权重错误", kind=Plan.Kind.COUNTY,
-                             weight_indicators=Decimal("0.7"), weight_public=Decimal("0.3"),
-                             weight_leader=Decimal("0.1"))
+        services.plan_create(
+            actor=office,
+            cycle=cycle,
+            owner=world.county,
+            code="bad",
+            name="权重错误",
+            kind=Plan.Kind.COUNTY,
+            weight_indicators=Decimal("0.7"),
+            weight_public=Decimal("0.3"),
+            weight_leader=Decimal("0.1"),
+        )
     assert "1.1" in str(info.value.message)
     assert not Plan.objects.filter(code="bad").exists()
 
 
 def test_plan_create_and_update_are_audited(world, office) -> None:
-    plan = services.plan_create(actor=office, cycle=world.plan.cycle, owner=world.county,
-                                code="p2", name="方案二", kind=Plan.Kind.COUNTY)
-    services.plan_update(actor=office, plan=plan, expected_version=1,
-                         weight_indicators=Decimal("0.5"), weight_public=Decimal("0.4"))
+    plan = services.plan_create(
+        actor=office,
+        cycle=world.plan.cycle,
+        owner=world.county,
+        code="p2",
+        name="方案二",
+        kind=Plan.Kind.COUNTY,
+    )
+    services.plan_update(
+        actor=office,
+        plan=plan,
+        expected_version=1,
+        weight_indicators=Decimal("0.5"),
+        weight_public=Decimal("0.4"),
+    )
     plan.refresh_from_db()
     assert plan.weight_public == Decimal("0.4") and plan.row_version == 2
     update = AuditEvent.objects.get(action="plan.update", object_id=str(plan.pk))
@@ -59,21 +77,24 @@ def test_plan_update_with_stale_version_conflicts(world, office) -> None:
 def test_only_the_office_writes_plans(world) -> None:
     for role in (Role.REPORTER, Role.UNIT_HEAD, Role.LEADER, Role.INSPECTOR, Role.AUDITOR):
         with pytest.raises(PermissionDeniedError):
-            services.indicator_create(actor=world.users[role], plan=world.plan, code="Z",
-                                      name="越权")
+            services.indicator_create(
+                actor=world.users[role], plan=world.plan, code="Z", name="越权"
+            )
     assert not Indicator.objects.filter(code="Z").exists()
 
 
 def test_indicator_tree_depth_is_limited_to_four(world, office) -> None:
     parent = world.indicator_a
     for level in (3, 4):
-        parent = services.indicator_create(actor=office, plan=world.plan, code=f"L{level}",
-                                           name=f"第{level}级", parent=parent)
+        parent = services.indicator_create(
+            actor=office, plan=world.plan, code=f"L{level}", name=f"第{level}级", parent=parent
+        )
         assert parent.level == level
         assert parent.category == world.category.category
     with pytest.raises(ApplicationError):
-        services.indicator_create(actor=office, plan=world.plan, code="L5", name="第5级",
-                                  parent=parent)
+        services.indicator_create(
+            actor=office, plan=world.plan, code="L5", name="第5级", parent=parent
+        )
 
 
 def test_indicator_codes_are_unique_in_a_plan(world, office) -> None:
@@ -85,8 +106,9 @@ def test_indicator_update_validates_choices(world, office) -> None:
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.indicator_update(actor=office, indicator=world.indicator_a,
-                                  expected_version=1, direction="sideways")
+        services.indicator_update(
+            actor=office, indicator=world.indicator_a, expected_version=1, direction="sideways"
+        )
     world.indicator_a.refresh_from_db()
     assert world.indicator_a.direction == Indicator.Direction.HIGHER
 
@@ -96,16 +118,26 @@ def test_published_plan_is_frozen(world, office) -> None:
     world.plan.refresh_from_db()
     assert world.plan.status == Plan.Status.PUBLISHED
     with pytest.raises(ApplicationError):
-        services.indicator_update(actor=office, indicator=world.indicator_a,
-                                  expected_version=world.indicator_a.row_version, name="改")
+        services.indicator_update(
+            actor=office,
+            indicator=world.indicator_a,
+            expected_version=world.indicator_a.row_version,
+            name="改",
+        )
     with pytest.raises(ApplicationError):
         services.indicator_delete(actor=office, indicator=world.indicator_b)
     assert Indicator.objects.filter(pk=world.indicator_b.pk).exists()
 
 
 def test_empty_plan_cannot_be_published(world, office) -> None:
-    plan = services.plan_create(actor=office, cycle=world.plan.cycle, owner=world.county,
-                                code="empty", name="空方案", kind=Plan.Kind.COUNTY)
+    plan = services.plan_create(
+        actor=office,
+        cycle=world.plan.cycle,
+        owner=world.county,
+        code="empty",
+        name="空方案",
+        kind=Plan.Kind.COUNTY,
+    )
     with pytest.raises(ApplicationError):
         services.plan_publish(actor=office, plan=plan, expected_version=1)
 
@@ -119,15 +151,25 @@ def test_indicator_delete_removes_subtree_and_audits(world, office) -> None:
 
 def test_assignment_upsert_sets_four_ones_and_supporting_units(world, office) -> None:
     assignment = services.assignment_upsert(
-        actor=office, indicator=world.indicator_b, lead_unit=world.dept_a,
+        actor=office,
+        indicator=world.indicator_b,
+        lead_unit=world.dept_a,
         supporting_units=[world.dept_b, world.town_a],
-        responsible_leader=world.leader_person, is_key_project=True, work_team="外贸攻坚专班")
+        responsible_leader=world.leader_person,
+        is_key_project=True,
+        work_team="外贸攻坚专班",
+    )
     assert assignment.is_key_project
     assert set(assignment.supporting_units.all()) == {world.dept_b, world.town_a}
     same = services.assignment_upsert(
-        actor=office, indicator=world.indicator_b, lead_unit=world.dept_a,
+        actor=office,
+        indicator=world.indicator_b,
+        lead_unit=world.dept_a,
         supporting_units=[world.dept_b, world.town_a],
-        responsible_leader=world.leader_person, is_key_project=True, work_team="外贸攻坚专班")
+        responsible_leader=world.leader_person,
+        is_key_project=True,
+        work_team="外贸攻坚专班",
+    )
     assert same.pk == assignment.pk
     assert AuditEvent.objects.filter(action__startswith="assignment.").count() == 1
 
@@ -136,9 +178,12 @@ def test_assignment_refuses_inactive_person(world, office) -> None:
     world.leader_person.is_active = False
     world.leader_person.save()
     with pytest.raises(ApplicationError):
-        services.assignment_upsert(actor=office, indicator=world.indicator_b,
-                                   lead_unit=world.dept_a,
-                                   responsible_leader=world.leader_person)
+        services.assignment_upsert(
+            actor=office,
+            indicator=world.indicator_b,
+            lead_unit=world.dept_a,
+            responsible_leader=world.leader_person,
+        )
 
 
 def test_office_of_another_county_cannot_touch_this_plan(world) -> None:
