@@ -2,7 +2,8 @@
 
 Row-level changes of evaluation data are recorded by django-auditlog's LogEntry; this table
 holds what a service or the login machinery says happened, with the actor and the reason.
-Both tables refuse UPDATE and DELETE at the database (migration 0002).
+Both tables refuse UPDATE and DELETE at the database (migration 0003); the model refuses
+them too, so the application fails early with a clear message.
 """
 
 from __future__ import annotations
@@ -16,14 +17,27 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaoping.core.errors import ApplicationError
+
+
+def canonical_json(value: Any) -> Any:
+    """`value` as it reads back from a JSON column: dates as strings, keys as strings."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
 
 class AuditEvent(models.Model):
     """One thing that happened: who, when, from which request, to what, before and after."""
 
     at = models.DateTimeField(_("time"), db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="+",
-                              db_constraint=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
     actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -45,6 +59,16 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert only: an event, once written, is never changed."""
+        if not self._state.adding:
+            raise ApplicationError(_("Audit events cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        """Never: the audit trail is append-only."""
+        raise ApplicationError(_("Audit events cannot be deleted."))
+
     def payload(self) -> dict[str, Any]:
         """The fields the hash covers, in a canonical form."""
         return {
@@ -63,8 +87,13 @@ class AuditEvent(models.Model):
         }
 
     def compute_hash(self) -> str:
-        body = json.dumps(self.payload(), sort_keys=True, cls=DjangoJSONEncoder,
-                          ensure_ascii=False)
+        """SHA-256 over the previous event's hash and this event's canonical payload."""
+        body = json.dumps(
+            canonical_json(self.payload()),
+            sort_keys=True,
+            cls=DjangoJSONEncoder,
+            ensure_ascii=False,
+        )
         return hashlib.sha256(f"{self.prev_hash}|{body}".encode()).hexdigest()
 
 
@@ -77,3 +106,6 @@ class ChainHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"{self.count} · {self.last_hash[:12]}"

@@ -7,37 +7,58 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
-from kaoping.audit.models import AuditEvent
+from kaoping.audit.models import AuditEvent, ChainHead
 from kaoping.core.errors import PermissionDeniedError
 from kaoping.org.models import Role
 
 
 def _require_auditor(user: Any) -> None:
     if not (user.is_authenticated and user.has_role(Role.AUDITOR)):
-        raise PermissionDeniedError("audit trail is for the audit administrator")
+        raise PermissionDeniedError(_("The audit trail is for the audit administrator."))
 
 
 def audit_events(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:
     """Audit events, newest first, filtered by action, actor, object type, request and dates."""
     _require_auditor(user)
     qs = AuditEvent.objects.all()
-    return _apply_filters(qs, filters or {}, actor_field="actor_name", action_field="action",
-                          type_field="object_type", cid_field="request_id", time_field="at")
+    return _apply_filters(
+        qs,
+        filters or {},
+        actor_field="actor_name",
+        action_field="action",
+        type_field="object_type",
+        cid_field="request_id",
+        time_field="at",
+    )
 
 
 def change_entries(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[LogEntry]:
     """Row-level changes recorded by django-auditlog, newest first."""
     _require_auditor(user)
     qs = LogEntry.objects.select_related("actor", "content_type")
-    return _apply_filters(qs, filters or {}, actor_field="actor__username",
-                          action_field=None, type_field="content_type__model",
-                          cid_field="cid", time_field="timestamp")
+    return _apply_filters(
+        qs,
+        filters or {},
+        actor_field="actor__username",
+        action_field=None,
+        type_field="content_type__model",
+        cid_field="cid",
+        time_field="timestamp",
+    )
 
 
-def _apply_filters(qs: QuerySet, filters: dict[str, Any], *, actor_field: str,
-                   action_field: str | None, type_field: str, cid_field: str,
-                   time_field: str) -> QuerySet:
+def _apply_filters(
+    qs: QuerySet,
+    filters: dict[str, Any],
+    *,
+    actor_field: str,
+    action_field: str | None,
+    type_field: str,
+    cid_field: str,
+    time_field: str,
+) -> QuerySet:
     if filters.get("actor"):
         qs = qs.filter(**{f"{actor_field}__icontains": filters["actor"]})
     if action_field and filters.get("action"):
@@ -55,14 +76,21 @@ def _apply_filters(qs: QuerySet, filters: dict[str, Any], *, actor_field: str,
 
 @dataclass(frozen=True)
 class ChainCheck:
-    """The result of re-computing the hash chain."""
+    """The result of re-computing the hash chain.
+
+    `first_broken_id` is the first event whose hash or link does not match; `head_matches`
+    says whether the chain head (last hash and count) agrees with the rows, which catches
+    rows appended or removed behind the application's back after an intact prefix.
+    """
 
     checked: int
     first_broken_id: int | None
+    head_matches: bool = True
+    last_hash: str = ""
 
     @property
     def intact(self) -> bool:
-        return self.first_broken_id is None
+        return self.first_broken_id is None and self.head_matches
 
 
 def verify_chain() -> ChainCheck:
@@ -74,4 +102,11 @@ def verify_chain() -> ChainCheck:
             return ChainCheck(checked=checked, first_broken_id=event.pk)
         previous = event.hash
         checked += 1
-    return ChainCheck(checked=checked, first_broken_id=None)
+    head = ChainHead.objects.filter(id=1).first()
+    head_hash, head_count = (head.last_hash, head.count) if head else ("", 0)
+    return ChainCheck(
+        checked=checked,
+        first_broken_id=None,
+        head_matches=head_hash == previous and head_count == checked,
+        last_hash=previous,
+    )

@@ -6,10 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
 
 from kaoping.org.lockout import address_locked
-from kaoping.org.services import client_ip
+from kaoping.org.services import client_ip, login_refused
 
 
 class LoginForm(AuthenticationForm):
@@ -24,28 +25,45 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean(self) -> dict[str, Any]:
-        if address_locked(client_ip(self.request)):
-            raise forms.ValidationError(self.error_messages["address_locked"],
-                                        code="address_locked")
+        if self.request is not None and address_locked(client_ip(self.request)):
+            login_refused(
+                request=self.request,
+                username=self.cleaned_data.get("username", ""),
+                reason="address_locked",
+            )
+            # django-axes' middleware then answers with the locked-out page (403), as it
+            # does for a locked account; the page tells the two apart by this flag.
+            self.request.axes_locked_out = True  # type: ignore[attr-defined]
+            self.request.kaoping_address_locked = True  # type: ignore[attr-defined]
+            raise forms.ValidationError(
+                self.error_messages["address_locked"], code="address_locked"
+            )
         return super().clean()
 
 
 class PasswordChangeForm(forms.Form):
     """Change one's own password: the current one, then the new one twice."""
 
-    old_password = forms.CharField(label=_("Current password"), strip=False,
-                                   widget=forms.PasswordInput(attrs={"autocomplete":
-                                                                     "current-password"}))
-    new_password1 = forms.CharField(label=_("New password"), strip=False,
-                                    widget=forms.PasswordInput(attrs={"autocomplete":
-                                                                      "new-password"}))
-    new_password2 = forms.CharField(label=_("New password again"), strip=False,
-                                    widget=forms.PasswordInput(attrs={"autocomplete":
-                                                                      "new-password"}))
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = password_validators_help_text_html()
 
     def clean_old_password(self) -> str:
         value = self.cleaned_data["old_password"]

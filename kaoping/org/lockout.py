@@ -16,8 +16,9 @@ def address_locked(ip_address: str | None) -> bool:
         return False
     since = timezone.now() - timedelta(hours=float(settings.AXES_COOLOFF_TIME))
     failures = (
-        AccessAttempt.objects.filter(ip_address=ip_address, attempt_time__gte=since)
-        .aggregate(total=Sum("failures_since_start"))["total"]
+        AccessAttempt.objects.filter(ip_address=ip_address, attempt_time__gte=since).aggregate(
+            total=Sum("failures_since_start")
+        )["total"]
         or 0
     )
     return failures >= settings.KAOPING_LOCKOUT_IP_FAILURES

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -22,7 +23,11 @@ _TOUCH_EVERY = 60
 
 
 class SessionExpiryMiddleware:
-    """Sign out a session idle too long or older than the absolute limit."""
+    """Sign out a session idle too long or older than the absolute limit.
+
+    Both clocks live in the session (set at sign-in by kaoping.org.signals), so they hold
+    across processes and machines; a session without them starts its clocks now.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -31,17 +36,20 @@ class SessionExpiryMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = time.time()
-            login_at = request.session.get(LOGIN_AT, now)
-            seen_at = request.session.get(SEEN_AT, now)
-            idle = settings.KAOPING_SESSION_IDLE_MINUTES * 60
-            absolute = settings.KAOPING_SESSION_ABSOLUTE_HOURS * 3600
-            if now - seen_at > idle or now - login_at > absolute:
+            login_at = float(request.session.get(LOGIN_AT, now))
+            seen_at = float(request.session.get(SEEN_AT, now))
+            idle_limit = settings.KAOPING_SESSION_IDLE_MINUTES * 60
+            absolute_limit = settings.KAOPING_SESSION_ABSOLUTE_HOURS * 3600
+            idle = now - seen_at > idle_limit
+            if idle or now - login_at > absolute_limit:
                 from kaoping.org.services import session_expired
 
-                session_expired(request=request, user=user, idle=now - seen_at > idle)
+                session_expired(request=request, user=user, idle=idle)
                 logout(request)
                 messages.info(request, _("Your session has expired. Please sign in again."))
-                return redirect(f"{reverse('login')}?next={request.path}")
+                return _redirect(
+                    request, redirect_to_login(request.get_full_path(), reverse("login"))
+                )
             if LOGIN_AT not in request.session:
                 request.session[LOGIN_AT] = now
             if now - seen_at >= _TOUCH_EVERY or SEEN_AT not in request.session:
@@ -53,24 +61,47 @@ _EXEMPT_NAMES = ("password_change", "logout", "set_language", "login")
 
 
 class PasswordChangeRequiredMiddleware:
-    """Send an account that must change its password (first login, expiry) to do so first."""
+    """Send an account that must change its password (first login, expiry) to do so first.
+
+    Every page but the password change itself, sign-in, sign-out and the language switch
+    redirects there, Django admin included. `request.password_change_due` tells the page
+    why: "forced" (a new or reset account) or "expired" (older than max_age_days).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and password_change_due(user):
+        due = password_change_reason(user) if user is not None and user.is_authenticated else ""
+        request.password_change_due = due  # type: ignore[attr-defined]
+        if due:
             exempt = {reverse(name) for name in _EXEMPT_NAMES}
             if request.path not in exempt and not request.path.startswith(settings.STATIC_URL):
-                return redirect("password_change")
+                return _redirect(request, redirect("password_change"))
         return self.get_response(request)
+
+
+def _redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The redirect, or for an htmx request a whole-page redirect htmx follows itself."""
+    if request.headers.get("HX-Request") == "true":
+        htmx_response = HttpResponse(status=204)
+        htmx_response["HX-Redirect"] = response["Location"]
+        return htmx_response
+    return response
+
+
+def password_change_reason(user: object) -> str:
+    """ "forced", "expired" or "" (nothing due) for an account."""
+    if getattr(user, "must_change_password", False):
+        return "forced"
+    max_age = settings.KAOPING_PASSWORD_POLICY["max_age_days"]
+    changed = getattr(user, "password_changed_at", None)
+    if max_age and changed and timezone.now() - changed > timedelta(days=max_age):
+        return "expired"
+    return ""
 
 
 def password_change_due(user: object) -> bool:
     """True when the account must change its password before doing anything else."""
-    if getattr(user, "must_change_password", False):
-        return True
-    max_age = settings.KAOPING_PASSWORD_POLICY["max_age_days"]
-    changed = getattr(user, "password_changed_at", None)
-    return bool(max_age and changed and timezone.now() - changed > timedelta(days=max_age))
+    return bool(password_change_reason(user))

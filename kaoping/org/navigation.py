@@ -10,6 +10,15 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kaoping.org.models import Role
+from kaoping.org.permissions import (
+    ACCOUNT_ROLES,
+    AUDIT_ROLES,
+    CATALOGUE_ROLES,
+    MY_UNIT_ROLES,
+    PLAN_EDITOR_ROLES,
+    PORTFOLIO_ROLES,
+    UNIT_LIST_ROLES,
+)
 
 
 @dataclass(frozen=True)
@@ -18,24 +27,58 @@ class NavItem:
     url_name: str
     icon: str
     roles: frozenset[str]
+    # View names (namespace:name) that highlight this entry, besides url_name itself.
+    sections: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
 
+    def is_active(self, view_name: str | None) -> bool:
+        """True when the page being shown belongs to this entry."""
+        return bool(view_name) and (view_name == self.url_name or view_name in self.sections)
 
-_BUSINESS = frozenset({Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.REPORTER, Role.UNIT_HEAD})
 
 MENU: tuple[NavItem, ...] = (
-    NavItem(_("Indicator catalogue"), "plans:catalogue", "list-check", _BUSINESS),
-    NavItem(_("Units"), "org:unit_list", "building", frozenset({Role.OFFICE, Role.LEADER,
-                                                               Role.INSPECTOR})),
-    NavItem(_("My unit"), "org:my_unit", "house", frozenset({Role.REPORTER, Role.UNIT_HEAD})),
-    NavItem(_("My portfolio"), "org:portfolio", "briefcase", frozenset({Role.LEADER})),
-    NavItem(_("Plans"), "plans:plan_list", "diagram-3", frozenset({Role.OFFICE})),
-    NavItem(_("Accounts"), "org:account_list", "people",
-            frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN})),
-    NavItem(_("Audit trail"), "audit:event_list", "shield-check", frozenset({Role.AUDITOR})),
+    NavItem(
+        _("Indicator catalogue"),
+        "plans:catalogue",
+        "list-check",
+        CATALOGUE_ROLES,
+        ("plans:indicator_detail",),
+    ),
+    NavItem(_("Units"), "org:unit_list", "building", UNIT_LIST_ROLES, ("org:unit_detail",)),
+    NavItem(_("My unit"), "org:my_unit", "house", MY_UNIT_ROLES),
+    NavItem(_("My portfolio"), "org:portfolio", "briefcase", PORTFOLIO_ROLES),
+    NavItem(
+        _("Plans"),
+        "plans:plan_list",
+        "diagram-3",
+        PLAN_EDITOR_ROLES,
+        (
+            "plans:plan_create",
+            "plans:plan_detail",
+            "plans:plan_edit",
+            "plans:plan_publish",
+            "plans:indicator_create",
+            "plans:indicator_edit",
+            "plans:indicator_delete",
+            "plans:assignment_create",
+            "plans:assignment_edit",
+            "plans:assignment_delete",
+        ),
+    ),
+    NavItem(
+        _("Accounts"),
+        "org:account_list",
+        "people",
+        ACCOUNT_ROLES,
+        ("org:account_create", "org:account_detail"),
+    ),
+    NavItem(
+        _("Audit trail"), "audit:event_list", "shield-check", AUDIT_ROLES, ("audit:change_list",)
+    ),
+    NavItem(_("My work"), "org:no_work", "telephone", frozenset({Role.INTERVIEWER})),
 )
 
 # The first role in this order decides where "home" goes.

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 CLASSES = (
@@ -30,8 +29,19 @@ class CharacterClassValidator:
         self.min_classes = min_classes
 
     def validate(self, password: str, user: Any = None) -> None:
-        if character_classes(password) < self.min_classes:
-            raise ValidationError(self.get_help_text(), code="password_too_simple")
+        found = character_classes(password)
+        if found < self.min_classes:
+            raise ValidationError(
+                ngettext(
+                    "This password uses %(found)d kind of character; it needs at least "
+                    "%(n)d among upper-case letters, lower-case letters, digits and symbols.",
+                    "This password uses %(found)d kinds of character; it needs at least "
+                    "%(n)d among upper-case letters, lower-case letters, digits and symbols.",
+                    found,
+                )
+                % {"found": found, "n": self.min_classes},
+                code="password_too_simple",
+            )
 
     def get_help_text(self) -> str:
         return ngettext(
@@ -44,7 +54,8 @@ class CharacterClassValidator:
 
 
 class PasswordHistoryValidator:
-    """The new password may not be one of the account's last N passwords."""
+    """The new password may not be one of the account's last N passwords (the current one
+    included); kaoping.org.services.user_set_password keeps the hashes of earlier ones."""
 
     def __init__(self, history: int = 5) -> None:
         self.history = history
@@ -56,12 +67,22 @@ class PasswordHistoryValidator:
         if user.password:
             previous.append(user.password)
         if any(check_password(password, encoded) for encoded in previous[-self.history :]):
-            raise ValidationError(self.get_help_text(), code="password_reused")
+            raise ValidationError(
+                ngettext(
+                    "This password is the same as your current one.",
+                    "This password is one of your last %(n)d passwords.",
+                    self.history,
+                )
+                % {"n": self.history},
+                code="password_reused",
+            )
 
     def password_changed(self, password: str, user: Any = None) -> None:
         """Nothing here: services.user_set_password keeps the history."""
 
     def get_help_text(self) -> str:
-        return _("Your password may not be one of your last %(n)d passwords.") % {
-            "n": self.history
-        }
+        return ngettext(
+            "Your password may not be your current one.",
+            "Your password may not be one of your last %(n)d passwords.",
+            self.history,
+        ) % {"n": self.history}
