@@ -29,3 +29,6 @@ LANGUAGE_CODE = "zh-hans"
 # database: name it after the process.
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": f"test_kaoping_{os.getpid()}"}  # noqa: F405
+
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

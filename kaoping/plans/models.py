@@ -34,7 +34,7 @@ class Cycle(TimestampedModel):
         ordering = ["-year"]
 
     def __str__(self) -> str:
-        return self.name or f"{self.year}"
+        return self.name or str(_("%(year)d evaluation year") % {"year": self.year})
 
     @classmethod
     def scope_filter(cls, scope: DataScope) -> Q:

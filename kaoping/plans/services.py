@@ -28,6 +28,8 @@ PLAN_FIELDS = frozenset({
     "missing_component", "grade_rules", "veto_rules", "status_rule", "points_total",
 })
 MAX_DEPTH = 4
+# indicator_update's default for `parent`: leave the indicator where it is.
+KEEP_PARENT: Any = object()
 
 
 def require_office(actor: Any) -> None:
@@ -48,6 +50,24 @@ def _require_editable(plan: Plan) -> None:
             % {"plan": plan.name})
 
 
+def _check_scoring_params(indicator: Indicator) -> None:
+    """The scoring rule's parameters are complete and in range (plans.scoring_params)."""
+    from kaoping.plans.scoring_params import validate_params
+
+    problems = validate_params(indicator.scoring_rule, indicator.scoring_params or {})
+    if problems:
+        raise ApplicationError(" ".join(problems))
+
+
+def _check_assignment_units(indicator: Indicator, units: list[Unit]) -> None:
+    """Lead and supporting units belong to the plan owner's tree."""
+    owner = indicator.plan.owner
+    for unit in units:
+        if not unit.path.startswith(owner.path):
+            raise ApplicationError(
+                _("%(unit)s is not a unit of %(owner)s.") % {"unit": unit, "owner": owner})
+
+
 def check_weights(*, weight_indicators: Decimal, weight_public: Decimal,
                   weight_leader: Decimal) -> None:
     """Component weights are each within [0, 1] and add up to 1."""
@@ -63,7 +83,7 @@ def cycle_get_or_create(*, actor: Any, year: int, name: str = "") -> Cycle:
     """The cycle of a year, created if missing."""
     require_office(actor)
     cycle, created = Cycle.objects.get_or_create(
-        year=year, defaults={"name": name or _("%(year)d evaluation year") % {"year": year}})
+        year=year, defaults={"name": name})
     if created:
         audit_event(actor=actor, action="cycle.create", obj=cycle, after=snapshot(cycle))
     return cycle
@@ -175,6 +195,7 @@ def indicator_create(*, actor: Any, plan: Plan, code: str, name: str,
         fields["order"] = plan.indicators.count() + 1
     indicator = Indicator(plan=plan, parent=parent, code=code, name=name, level=level, **fields)
     indicator.full_clean(exclude=["plan", "parent"])
+    _check_scoring_params(indicator)
     indicator.save()
     audit_event(actor=actor, action="indicator.create", obj=indicator,
                 after=snapshot(indicator))
@@ -183,8 +204,8 @@ def indicator_create(*, actor: Any, plan: Plan, code: str, name: str,
 
 @transaction.atomic
 def indicator_update(*, actor: Any, indicator: Indicator, expected_version: int,
-                     **changes: Any) -> Indicator:
-    """Change an indicator of a draft plan (optimistic locking)."""
+                     parent: Any = KEEP_PARENT, **changes: Any) -> Indicator:
+    """Change an indicator of a draft plan (optimistic locking); `parent` moves its subtree."""
     require_office(actor)
     _require_in_scope(actor, indicator.plan)
     _require_editable(indicator.plan)
@@ -195,12 +216,42 @@ def indicator_update(*, actor: Any, indicator: Indicator, expected_version: int,
     before = snapshot(indicator)
     candidate = Indicator(**{**{f.attname: getattr(indicator, f.attname)
                                 for f in Indicator._meta.concrete_fields}, **changes})
+    _check_scoring_params(candidate)
     candidate.full_clean(exclude=["plan", "parent"], validate_unique=False,
                          validate_constraints=False)
+    moved_levels: dict[int, int] = {}
+    if parent is not KEEP_PARENT and getattr(parent, "pk", None) != indicator.parent_id:
+        moved_levels = _move_levels(indicator, parent)
+        changes = {**changes, "parent": parent, "level": moved_levels.pop(indicator.pk)}
     _save_versioned(indicator, expected_version=expected_version, fields=changes)
+    for pk, level in moved_levels.items():
+        Indicator.objects.filter(pk=pk).update(level=level)
     audit_event(actor=actor, action="indicator.update", obj=indicator, before=before,
                 after=snapshot(indicator))
     return indicator
+
+
+def _move_levels(indicator: Indicator, parent: Indicator | None) -> dict[int, int]:
+    """The new level of the indicator and each descendant when it moves under `parent`."""
+    if parent is not None and parent.plan_id != indicator.plan_id:
+        raise ApplicationError(_("The parent belongs to another plan."))
+    children: dict[int | None, list[int]] = {}
+    levels = dict(Indicator.objects.filter(plan_id=indicator.plan_id).values_list("pk", "level"))
+    for pk, parent_id in Indicator.objects.filter(plan_id=indicator.plan_id).values_list(
+            "pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    subtree = [indicator.pk]
+    for pk in subtree:
+        subtree.extend(children.get(pk, []))
+    if parent is not None and parent.pk in subtree:
+        raise ApplicationError(_("An indicator cannot be moved under itself or its own "
+                                 "sub-indicators."))
+    shift = (parent.level + 1 if parent is not None else 1) - indicator.level
+    new_levels = {pk: levels[pk] + shift for pk in subtree}
+    if max(new_levels.values()) > MAX_DEPTH:
+        raise ApplicationError(_("Indicator trees go at most %(n)d levels deep.") % {
+            "n": MAX_DEPTH})
+    return new_levels
 
 
 @transaction.atomic
@@ -231,6 +282,7 @@ def assignment_upsert(
         if person is not None and not person.is_active:
             raise ApplicationError(_("The %(role)s %(name)s is no longer active.") % {
                 "role": label, "name": person.name})
+    _check_assignment_units(indicator, [lead_unit, *(supporting_units or [])])
     existing = Assignment.objects.filter(indicator=indicator, lead_unit=lead_unit).first()
     before = snapshot(existing) if existing else None
     assignment, created = Assignment.objects.update_or_create(
@@ -244,3 +296,70 @@ def assignment_upsert(
         audit_event(actor=actor, action="assignment.create" if created else "assignment.update",
                     obj=assignment, before=before, after=after)
     return assignment
+
+
+ASSIGNMENT_FIELDS = frozenset({
+    "lead_unit", "supporting_units", "responsible_leader", "responsible_person",
+    "is_key_project", "work_team", "share", "note",
+})
+
+
+def _check_assignment_people(*people: Person | None) -> None:
+    for person in people:
+        if person is not None and not person.is_active:
+            raise ApplicationError(_("%(name)s is no longer active.") % {"name": person.name})
+
+
+@transaction.atomic
+def assignment_update(*, actor: Any, assignment: Assignment, expected_version: int,
+                      **changes: Any) -> Assignment:
+    """Change an assignment (lead unit, supporting units, leader, person…), optimistic locking."""
+    require_office(actor)
+    _require_in_scope(actor, assignment.indicator.plan)
+    unknown = set(changes) - ASSIGNMENT_FIELDS
+    if unknown:
+        raise ApplicationError(_("Unknown assignment fields: %(f)s") % {
+            "f": ", ".join(sorted(unknown))})
+    _check_assignment_people(changes.get("responsible_leader"),
+                             changes.get("responsible_person"))
+    lead_unit = changes.get("lead_unit")
+    if lead_unit is not None and lead_unit.pk != assignment.lead_unit_id and (
+            Assignment.objects.filter(indicator_id=assignment.indicator_id,
+                                      lead_unit=lead_unit).exists()):
+        raise ApplicationError(_("%(unit)s already leads this indicator.") % {
+            "unit": lead_unit})
+    before = snapshot(assignment)
+    supporting = changes.pop("supporting_units", None)
+    _check_assignment_units(assignment.indicator,
+                            [u for u in [lead_unit, *(supporting or [])] if u is not None])
+    _save_versioned(assignment, expected_version=expected_version, fields=changes)
+    if supporting is not None:
+        assignment.supporting_units.set(supporting)
+    audit_event(actor=actor, action="assignment.update", obj=assignment, before=before,
+                after=snapshot(assignment))
+    return assignment
+
+
+@transaction.atomic
+def assignment_delete(*, actor: Any, assignment: Assignment, reason: str = "") -> None:
+    """Remove an assignment (the indicator stays, with no owner for that lead unit)."""
+    require_office(actor)
+    _require_in_scope(actor, assignment.indicator.plan)
+    before = snapshot(assignment)
+    label = str(assignment)
+    pk = assignment.pk
+    assignment.delete()
+    audit_event(actor=actor, action="assignment.delete", object_type="plans.assignment",
+                object_id=str(pk), object_repr=label, before=before, reason=reason)
+
+
+@transaction.atomic
+def plan_draft_create(*, actor: Any, year: int, owner: Unit, code: str, name: str, kind: str,
+                      description: str = "") -> Plan:
+    """A new draft plan in the cycle of `year` (the cycle is created if missing)."""
+    require_office(actor)
+    if actor is not None and not Unit.objects.for_user(actor).filter(pk=owner.pk).exists():
+        raise PermissionDeniedError(_("This unit is outside your scope."))
+    cycle = cycle_get_or_create(actor=actor, year=year)
+    return plan_create(actor=actor, cycle=cycle, owner=owner, code=code, name=name, kind=kind,
+                       description=description)

@@ -1,0 +1,88 @@
+"""`kaoping loaddemo`: load the fictional demo county 示范县 and print its logins."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from kaoping.demo.loader import COUNT_LABELS, DemoSummary, load_demo
+from kaoping.org.models import Role
+
+
+def display_width(text: str) -> int:
+    """Terminal columns a string takes: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Rows as aligned text columns (wide characters counted as two columns)."""
+    widths = [
+        max(display_width(str(row[i])) for row in [header, *rows]) for i in range(len(header))
+    ]
+
+    def line(cells: list[str]) -> str:
+        padded = [
+            str(cell) + " " * (width - display_width(str(cell)))
+            for cell, width in zip(cells, widths, strict=True)
+        ]
+        return "  ".join(padded).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return [line(header), rule, *(line(row) for row in rows)]
+
+
+class Command(BaseCommand):
+    help = "Load the demo county 示范县 (safe to run again) and print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        summary = load_demo()
+        for text in self.report(summary):
+            self.stdout.write(text)
+
+    def report(self, summary: DemoSummary) -> list[str]:
+        lines = [
+            _("Demo county 示范县: %(n)d rows added in %(s).1f s.")
+            % {"n": summary.created_total, "s": summary.seconds},
+        ]
+        if summary.kept_plans:
+            lines.append(
+                _("Plans already published, left as they are: %(plans)s")
+                % {"plans": ", ".join(summary.kept_plans)}
+            )
+        lines.append("")
+        lines += format_table(
+            [_("What"), _("Total"), _("Added now")],
+            [
+                [str(COUNT_LABELS[key]), str(total), str(summary.created.get(key, 0))]
+                for key, total in summary.counts.items()
+            ],
+        )
+        lines += [
+            "",
+            _("Demo logins (password %(password)s):")
+            % {"password": summary.logins[0].password if summary.logins else ""},
+            "",
+        ]
+        rows = []
+        for login in summary.logins:
+            with translation.override("en"):
+                role_en = str(Role(login.role).label)
+            rows.append(
+                [
+                    login.role_zh,
+                    role_en,
+                    login.username,
+                    login.password,
+                    login.unit,
+                    str(login.sees),
+                ]
+            )
+        lines += format_table(
+            [_("Role (Chinese)"), _("Role"), _("User name"), _("Password"), _("Unit"), _("Sees")],
+            rows,
+        )
+        return lines
