@@ -1,0 +1,1 @@
+"""The demo county 示范县: a fictional county modelled on the seed speech (`kaoping loaddemo`)."""
