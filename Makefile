@@ -7,7 +7,7 @@ PORT ?= 8000
 KAOPING_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test venv deps test-deps frontend messages lint typecheck migrations-check \
+.PHONY: demo test venv deps test-deps frontend messages makemessages lint typecheck migrations-check \
         pytest pytest-postgres clean
 
 $(BIN)/python:
@@ -37,6 +37,10 @@ frontend: frontend/node_modules/.package-lock.json
 
 messages: | $(BIN)/python
 	cd kaoping && ../$(BIN)/django-admin compilemessages --ignore '.venv' -v 0
+
+# Developers: refresh the zh_Hans catalogue after changing user-facing strings.
+makemessages: | $(BIN)/python
+	cd kaoping && ../$(BIN)/django-admin makemessages -l zh_Hans --no-location --no-obsolete
 
 demo: deps frontend messages
 	KAOPING_DEBUG=1 $(BIN)/kaoping migrate --noinput -v 0

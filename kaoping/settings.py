@@ -40,7 +40,8 @@ ALLOWED_HOSTS = env.list("KAOPING_ALLOWED_HOSTS", default=["127.0.0.1", "localho
 CSRF_TRUSTED_ORIGINS = env.list("KAOPING_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin, for the performance office only (kaoping.core.admin_site).
+    "kaoping.core.admin_site.KaopingAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "kaoping.audit",
     "kaoping.org",
     "kaoping.plans",
+    "kaoping.tracking",
 ]
 
 MIDDLEWARE = [
@@ -71,12 +73,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the session expiry, which tells the signed-out user why with a message.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "kaoping.org.middleware.SessionExpiryMiddleware",
     "kaoping.org.middleware.PasswordChangeRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "kaoping.audit.middleware.AuditlogMiddleware",
     "kaoping.core.middleware.ApplicationErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -221,6 +224,7 @@ FRONTEND_DIR = Path(
     env.str("KAOPING_FRONTEND_DIR", default=str(BASE_DIR / "frontend" / "node_modules"))
 )
 STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",  # kaoping/static/kaoping/kaoping.css (the package is not an app)
     ("bootstrap", FRONTEND_DIR / "bootstrap" / "dist"),
     ("bootstrap-icons", FRONTEND_DIR / "bootstrap-icons" / "font"),
     ("echarts", FRONTEND_DIR / "echarts" / "dist"),
@@ -237,6 +241,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 KAOPING_MAX_UPLOAD_BYTES = env.int("KAOPING_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+KAOPING_MAX_PLAN_FILE_BYTES = env.int("KAOPING_MAX_PLAN_FILE_BYTES", default=5 * 1024 * 1024)
+KAOPING_MAX_WORKBOOK_BYTES = env.int("KAOPING_MAX_WORKBOOK_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("kaoping.org.urls")),
     path("plans/", include("kaoping.plans.urls")),
+    path("tracking/", include("kaoping.tracking.urls")),
     path("audit/", include("kaoping.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,10 +13,17 @@ from kaoping.org.models import Role
 from kaoping.org.permissions import (
     ACCOUNT_ROLES,
     AUDIT_ROLES,
+    CALENDAR_ROLES,
     CATALOGUE_ROLES,
+    EXPLANATION_ROLES,
     MY_UNIT_ROLES,
+    NOTIFICATION_ROLES,
     PLAN_EDITOR_ROLES,
     PORTFOLIO_ROLES,
+    REPORT_MENU_ROLES,
+    REPORT_REVIEW_ROLES,
+    SUPERVISION_ROLES,
+    TASK_ROLES,
     UNIT_LIST_ROLES,
 )
 
@@ -29,6 +36,8 @@ class NavItem:
     roles: frozenset[str]
     # View names (namespace:name) that highlight this entry, besides url_name itself.
     sections: tuple[str, ...] = ()
+    # Entries sharing a group are shown together in one drop-down menu.
+    group: str = ""
 
     @property
     def url(self) -> str:
@@ -41,6 +50,19 @@ class NavItem:
 
 MENU: tuple[NavItem, ...] = (
     NavItem(
+        _("Dashboard"),
+        "tracking:dashboard",
+        "speedometer2",
+        CATALOGUE_ROLES,
+        (
+            "tracking:dashboard_county",
+            "tracking:dashboard_items",
+            "tracking:dashboard_indicator",
+            "tracking:dashboard_unit",
+            "tracking:dashboard_portfolio",
+        ),
+    ),
+    NavItem(
         _("Indicator catalogue"),
         "plans:catalogue",
         "list-check",
@@ -50,6 +72,34 @@ MENU: tuple[NavItem, ...] = (
     NavItem(_("Units"), "org:unit_list", "building", UNIT_LIST_ROLES, ("org:unit_detail",)),
     NavItem(_("My unit"), "org:my_unit", "house", MY_UNIT_ROLES),
     NavItem(_("My portfolio"), "org:portfolio", "briefcase", PORTFOLIO_ROLES),
+    NavItem(
+        _("Progress reports"),
+        "tracking:report_unit",
+        "journal-check",
+        REPORT_MENU_ROLES,
+        ("tracking:report_create", "tracking:report_edit", "tracking:report_detail"),
+        group="tracking",
+    ),
+    NavItem(
+        _("Review queue"), "tracking:review_queue", "inboxes", REPORT_REVIEW_ROLES, group="tracking"
+    ),
+    NavItem(
+        _("Tasks"),
+        "tracking:task_list",
+        "kanban",
+        TASK_ROLES,
+        (
+            "tracking:task_create",
+            "tracking:task_detail",
+            "tracking:task_edit",
+            "tracking:task_plan",
+            "tracking:milestone_create",
+            "tracking:milestone_edit",
+            "tracking:milestone_complete",
+            "tracking:milestone_reopen",
+        ),
+        group="tracking",
+    ),
     NavItem(
         _("Plans"),
         "plans:plan_list",
@@ -69,6 +119,38 @@ MENU: tuple[NavItem, ...] = (
         ),
     ),
     NavItem(
+        _("Working calendar"),
+        "tracking:holiday_list",
+        "calendar3",
+        CALENDAR_ROLES,
+        group="tracking",
+    ),
+    # Supervision (tracking.views.supervision).
+    NavItem(
+        _("Alerts"),
+        "tracking:alert_list",
+        "exclamation-triangle",
+        SUPERVISION_ROLES,
+        group="supervision",
+    ),
+    NavItem(
+        _("Supervision notices"),
+        "tracking:notice_list",
+        "flag",
+        SUPERVISION_ROLES,
+        ("tracking:notice_detail", "tracking:review_list", "tracking:review_create"),
+        group="supervision",
+    ),
+    NavItem(
+        _("Explanations"),
+        "tracking:explanation_list",
+        "chat-square-text",
+        EXPLANATION_ROLES,
+        ("tracking:explanation_detail",),
+        group="supervision",
+    ),
+    NavItem(_("Notifications"), "tracking:notification_list", "bell", NOTIFICATION_ROLES),
+    NavItem(
         _("Accounts"),
         "org:account_list",
         "people",
@@ -83,11 +165,11 @@ MENU: tuple[NavItem, ...] = (
 
 # The first role in this order decides where "home" goes.
 _HOME_ORDER: tuple[tuple[str, str], ...] = (
-    (Role.OFFICE, "plans:catalogue"),
-    (Role.LEADER, "org:portfolio"),
+    (Role.OFFICE, "tracking:dashboard"),
+    (Role.LEADER, "tracking:dashboard"),
     (Role.UNIT_HEAD, "org:my_unit"),
     (Role.REPORTER, "org:my_unit"),
-    (Role.INSPECTOR, "plans:catalogue"),
+    (Role.INSPECTOR, "tracking:dashboard"),
     (Role.AUDITOR, "audit:event_list"),
     (Role.SYSTEM_ADMIN, "org:account_list"),
     (Role.SECURITY_ADMIN, "org:account_list"),
@@ -99,6 +181,44 @@ def menu_for(user: Any) -> list[NavItem]:
     """The entries the user's roles allow, in menu order."""
     roles = user.roles
     return [item for item in MENU if item.roles & roles]
+
+
+GROUPS: dict[str, tuple[str | Promise, str]] = {
+    "tracking": (_("Progress tracking"), "graph-up-arrow"),
+    "supervision": (_("Supervision"), "flag"),
+}
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A drop-down of the menu bar."""
+
+    label: str | Promise
+    icon: str
+    items: list[NavItem]
+
+    def is_active(self, view_name: str | None) -> bool:
+        return any(item.is_active(view_name) for item in self.items)
+
+
+def menu_tree_for(user: Any) -> list[NavItem | NavGroup]:
+    """The user's menu with grouped entries folded into drop-downs (a group of one stays
+    a plain entry)."""
+    tree: list[NavItem | NavGroup] = []
+    groups: dict[str, NavGroup] = {}
+    for item in menu_for(user):
+        if not item.group:
+            tree.append(item)
+            continue
+        if item.group not in groups:
+            label, icon = GROUPS[item.group]
+            groups[item.group] = NavGroup(label, icon, [])
+            tree.append(groups[item.group])
+        groups[item.group].items.append(item)
+    return [
+        entry.items[0] if isinstance(entry, NavGroup) and len(entry.items) == 1 else entry
+        for entry in tree
+    ]
 
 
 def home_url_name(user: Any) -> str:

@@ -28,6 +28,27 @@ ACCOUNT_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN})
 ACCOUNT_WRITE_ROLES = frozenset({Role.SYSTEM_ADMIN})
 ROLE_ADMIN_ROLES = frozenset({Role.SECURITY_ADMIN})
 AUDIT_ROLES = frozenset({Role.AUDITOR})
+# Tasks and milestones (tracking.views.tasks): who reads them, who plans them, who marks
+# milestones started or done; the working calendar is the office's.
+TASK_ROLES = frozenset({Role.OFFICE, Role.UNIT_HEAD, Role.REPORTER, Role.LEADER})
+TASK_EDITOR_ROLES = frozenset({Role.OFFICE, Role.UNIT_HEAD})
+MILESTONE_WORK_ROLES = frozenset({Role.OFFICE, Role.UNIT_HEAD, Role.REPORTER})
+CALENDAR_ROLES = frozenset({Role.OFFICE})
+# Progress reports (tracking.views.reports): who reads them, whose menu lists the unit's
+# reporting page, who reviews them (the unit head, then the office).
+REPORT_ROLES = frozenset({Role.OFFICE, Role.REPORTER, Role.UNIT_HEAD, Role.LEADER, Role.INSPECTOR})
+REPORT_MENU_ROLES = frozenset({Role.REPORTER, Role.UNIT_HEAD})
+REPORT_REVIEW_ROLES = frozenset({Role.OFFICE, Role.UNIT_HEAD})
+# Supervision (tracking.views.supervision): everyone doing evaluation work reads their own
+# notifications; alerts, supervision notices and 回头看 re-checks are read by the office,
+# leaders, inspectors and unit heads (in scope); a unit's reporters also write its
+# explanations; the office and inspectors record re-checks.
+NOTIFICATION_ROLES = frozenset(
+    {Role.OFFICE, Role.REPORTER, Role.UNIT_HEAD, Role.LEADER, Role.INSPECTOR, Role.INTERVIEWER}
+)
+SUPERVISION_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.UNIT_HEAD})
+EXPLANATION_ROLES = SUPERVISION_ROLES | {Role.REPORTER}
+REVIEW_ROLES = frozenset({Role.OFFICE, Role.INSPECTOR})
 
 View = Callable[..., HttpResponse]
 

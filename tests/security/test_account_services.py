@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -221,12 +222,13 @@ def test_createadmin_reset_gives_an_administrator_a_new_one_time_password(
 
 
 def test_createadmin_refuses_a_taken_name_and_a_missing_role(world: World) -> None:
-    with pytest.raises(CommandError, match="taken"):
-        call_command("createadmin", "office", role=Role.AUDITOR)
-    with pytest.raises(CommandError, match="--role"):
-        call_command("createadmin", "someone")
-    with pytest.raises(CommandError, match="not an administrator"):
-        call_command("createadmin", "office", reset=True)
+    with translation.override("en"):
+        with pytest.raises(CommandError, match="taken"):
+            call_command("createadmin", "office", role=Role.AUDITOR)
+        with pytest.raises(CommandError, match="--role"):
+            call_command("createadmin", "someone")
+        with pytest.raises(CommandError, match="not an administrator"):
+            call_command("createadmin", "office", reset=True)
 
 
 def test_createadmin_deactivate_closes_an_administrator_account(world: World) -> None:

@@ -70,7 +70,7 @@ def test_after_changing_the_password_the_account_reaches_home(new_office_account
     assert response["Location"] == reverse("home")
     home = new_office_account.get(reverse("home"))
     assert home.status_code == 302
-    assert home["Location"] == reverse("plans:catalogue")
+    assert home["Location"] == reverse("tracking:dashboard")
     assert new_office_account.get("/admin/").status_code == 200
     # and the change is audited as the account's own
     assert [e.actor_name for e in events("user.password_change")] == ["newclerk"]

@@ -46,7 +46,7 @@ def test_an_active_session_within_both_limits_goes_on(signed_in: Client) -> None
     set_clock(signed_in, login_at=7 * 3600, seen_at=29 * 60)
     response = signed_in.get(PAGE)
     assert response.status_code == 302
-    assert response["Location"] == reverse("plans:catalogue")
+    assert response["Location"] == reverse("tracking:dashboard")
 
 
 def test_a_session_idle_longer_than_the_limit_is_signed_out(signed_in: Client) -> None:

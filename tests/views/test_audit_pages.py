@@ -71,12 +71,12 @@ def test_verify_chain_intact_and_broken(world) -> None:
     assert client.get(EVENTS).context["chain"] is None  # only on request
     intact = client.get(EVENTS, {"verify": "1"})
     assert intact.context["chain"].intact
-    assert "Hash chain intact" in intact.content.decode()
+    assert "哈希链完整" in intact.content.decode()
     # A row slipped in around the service (INSERT is the only write the database allows).
     AuditEvent.objects.create(at=timezone.now(), action="forged", prev_hash="0" * 64, hash="f" * 64)
     broken = client.get(EVENTS, {"verify": "1"})
     assert not broken.context["chain"].intact
-    assert "Hash chain broken" in broken.content.decode()
+    assert "哈希链已断裂" in broken.content.decode()
 
 
 def test_change_list_shows_auditlog_entries(world) -> None:

@@ -265,7 +265,11 @@ def test_indicator_create_under_parent(world, office) -> None:
 )
 def test_scoring_params_are_validated(world, office, params, fragment) -> None:
     url = reverse("plans:indicator_create", kwargs={"pk": world.plan.pk})
-    response = office.post(url, indicator_data(parent=world.category.pk, scoring_params=params))
+    response = office.post(
+        url,
+        indicator_data(parent=world.category.pk, scoring_params=params),
+        HTTP_ACCEPT_LANGUAGE="en",  # the fragments below are the English messages
+    )
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["scoring_params"])
     assert fragment in errors

@@ -1,0 +1,213 @@
+"""Opening uploaded .xlsx workbooks safely: the container is inspected before openpyxl runs.
+
+An .xlsx file is a zip of XML parts. Before any XML is parsed, `xlsx_container_problems`
+reads only the zip's central directory and refuses what a workbook never needs and an
+attacker would use: an old .xls or a password-encrypted workbook (both OLE files), another
+kind of zip, more members than a workbook has, members that unpack to more than a fixed total
+or at a compression ratio no spreadsheet reaches (zip bombs), encrypted members, compression
+methods other than stored/deflate, duplicate names, nested archives, embedded objects and
+macros. Python's zipfile never unpacks more than a member's declared size (it stops there
+and fails the CRC), so the declared sizes checked here bound what openpyxl can read.
+
+openpyxl then parses XML through defusedxml (installed as a dependency; it refuses entity
+declarations, so no "billion laughs"), in read-only mode, never evaluating formulas.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_SIGNATURE = b"PK\x03\x04"
+# An Office file encrypted with a password to open is an OLE file with this stream.
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_NESTED_SUFFIXES = (
+    ".zip",
+    ".xlsx",
+    ".xlsm",
+    ".xlsb",
+    ".xls",
+    ".docx",
+    ".docm",
+    ".pptx",
+    ".jar",
+    ".gz",
+    ".tgz",
+    ".bz2",
+    ".xz",
+    ".7z",
+    ".rar",
+    ".cab",
+    ".exe",
+    ".dll",
+)
+_EMBEDDED_PARTS = ("embeddings/", "activex/", "vbaproject", "oleobject")
+_REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class ContainerLimits:
+    """Bounds on a workbook's zip container; the defaults fit any real progress workbook.
+
+    A 100,000-row sheet written by openpyxl unpacks to about 31 MB at a ratio near 10;
+    Excel's own files are denser. The ratio cap of 100 is Apache POI's default (its
+    ZipSecureFile refuses an inflate ratio below 0.01); it only applies to members above
+    `ratio_floor`, since tiny parts compress unpredictably.
+    """
+
+    max_members: int = 500
+    max_unpacked_bytes: int = 200 * 1024 * 1024
+    max_ratio: int = 100
+    ratio_floor: int = 1024 * 1024
+
+
+DEFAULT_LIMITS = ContainerLimits()
+
+
+def xlsx_container_problems(data: bytes, *, limits: ContainerLimits = DEFAULT_LIMITS) -> list[str]:
+    """Why these bytes are not a workbook openpyxl may safely open (empty list: none)."""
+    if data.startswith(OLE_SIGNATURE):
+        if _ENCRYPTED_PACKAGE in data:
+            return [
+                _(
+                    "The workbook is protected with a password to open: remove the password "
+                    "(File › Info › Protect Workbook), save it as .xlsx and upload it again."
+                )
+            ]
+        return [
+            _("This is an old .xls workbook: save it as .xlsx (Excel Workbook) and upload that.")
+        ]
+    if not data.startswith(ZIP_SIGNATURE):
+        return [_("This is not an Excel .xlsx workbook.")]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return [
+            _("This is not an Excel .xlsx workbook (the file is damaged or another kind of zip).")
+        ]
+    if len(members) > limits.max_members:
+        return [
+            _("The workbook has %(n)d parts, more than the %(max)d a workbook may have.")
+            % {"n": len(members), "max": limits.max_members}
+        ]
+    problems: list[str] = []
+    names: set[str] = set()
+    total = 0
+    for info in members:
+        name = info.filename
+        lowered = name.lower()
+        if name in names:
+            problems.append(
+                _("The part “%(name)s” appears twice in the workbook.") % {"name": name[:100]}
+            )
+        names.add(name)
+        if info.flag_bits & 0x1:
+            problems.append(
+                _("The part “%(name)s” is encrypted; encrypted workbooks are refused.")
+                % {"name": name[:100]}
+            )
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            problems.append(
+                _("The part “%(name)s” uses an unsupported compression method.")
+                % {"name": name[:100]}
+            )
+        if lowered.endswith(_NESTED_SUFFIXES) or any(p in lowered for p in _EMBEDDED_PARTS):
+            problems.append(
+                _(
+                    "The workbook contains an embedded file, archive or macro "
+                    "(“%(name)s”); save a plain .xlsx with values only."
+                )
+                % {"name": name[:100]}
+            )
+        total += info.file_size
+        if info.file_size > limits.ratio_floor and (
+            info.compress_size == 0 or info.file_size / info.compress_size > limits.max_ratio
+        ):
+            problems.append(
+                _(
+                    "The part “%(name)s” unpacks to %(size)d bytes from %(packed)d "
+                    "(a compression bomb?); refused."
+                )
+                % {"name": name[:100], "size": info.file_size, "packed": info.compress_size}
+            )
+    if total > limits.max_unpacked_bytes:
+        problems.append(
+            _("The workbook unpacks to %(size)d bytes, more than the %(max)d allowed.")
+            % {"size": total, "max": limits.max_unpacked_bytes}
+        )
+    if not problems and not all(part in names for part in _REQUIRED_PARTS):
+        problems.append(
+            _(
+                "This is not an Excel .xlsx workbook (another kind of zip: an .xlsb, "
+                ".ods or other file)."
+            )
+        )
+    return problems
+
+
+def open_workbook(data: bytes) -> Any:
+    """openpyxl's read-only workbook over bytes already passed by `xlsx_container_problems`.
+
+    Formulas are kept as formulas (data_only=False) so callers can refuse them; nothing is
+    evaluated. Raises whatever a damaged workbook makes openpyxl raise.
+    """
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+
+
+def is_forbidden_xml(exc: BaseException) -> bool:
+    """Whether defusedxml refused the XML (entity declarations, external references)."""
+    from defusedxml import DefusedXmlException
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:  # openpyxl wraps parse errors
+        if isinstance(current, DefusedXmlException):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+_MERGE_RE = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref\s*=\s*([\"'])([A-Za-z0-9:$]+)\1"
+)
+_CHUNK = 1024 * 1024
+
+
+def merged_ranges(data: bytes, worksheet_path: str) -> list[str]:
+    """The merged ranges (`A8:C8`) of a worksheet part, read by streaming its XML.
+
+    openpyxl's read-only mode does not report merged cells. The part is scanned in chunks
+    for `mergeCell` elements without building a tree (they carry only a `ref`), so a large
+    sheet costs one decompression pass and constant memory.
+    """
+    ranges: list[str] = []
+    path = worksheet_path.lstrip("/")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(path) as part:
+        tail = b""
+        for chunk in _chunks(part):
+            buffer = tail + chunk
+            last_end = 0
+            for match in _MERGE_RE.finditer(buffer):
+                ranges.append(match[2].decode("ascii").replace("$", "").upper())
+                last_end = match.end()
+            # Keep an unfinished element for the next chunk, never one already counted.
+            start = max(last_end, buffer.rfind(b"<"))
+            tail = buffer[start:] if start >= last_end and len(buffer) - start < 4096 else b""
+    return ranges
+
+
+def _chunks(stream: Any) -> Iterator[bytes]:
+    while chunk := stream.read(_CHUNK):
+        yield chunk
