@@ -287,4 +287,5 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-KAOPING_DEMO_PASSWORD = "Kaoping@2022demo"
+# The demo county's shared password (kaoping loaddemo); not a credential of any real install.
+KAOPING_DEMO_PASSWORD = "Kaoping@2022demo"  # noqa: S105

@@ -51,14 +51,15 @@ def world(db: Any) -> World:
     town_b = make_unit("T02", "西山镇", Unit.Kind.TOWN, county)
     dept_a = make_unit("D01", "县发展和改革局", Unit.Kind.DEPARTMENT, county)
     dept_b = make_unit("D02", "县气象局", Unit.Kind.DEPARTMENT, county)
-    leader_person = PersonFactory(unit=county, name="李副县长", position=Person.Position.COUNTY_LEADER)
+    leader_person = PersonFactory(
+        unit=county, name="李副县长", position=Person.Position.COUNTY_LEADER
+    )
     leader_person.portfolio.set([town_a, dept_a])
     head_a = PersonFactory(unit=town_a, name="王镇长", position=Person.Position.HEAD)
     staff_a = PersonFactory(unit=town_a, name="赵干事")
     users = {
         Role.OFFICE: user_with_role(Role.OFFICE, county, username="office"),
-        Role.REPORTER: user_with_role(Role.REPORTER, town_a, username="reporter_a",
-                                      person=staff_a),
+        Role.REPORTER: user_with_role(Role.REPORTER, town_a, username="reporter_a", person=staff_a),
         Role.UNIT_HEAD: user_with_role(Role.UNIT_HEAD, town_a, username="head_a", person=head_a),
         Role.LEADER: user_with_role(Role.LEADER, county, username="leader", person=leader_person),
         Role.INSPECTOR: user_with_role(Role.INSPECTOR, county, username="inspector"),
@@ -72,8 +73,25 @@ def world(db: Any) -> World:
     category = IndicatorFactory(plan=plan, code="A", name="经济建设", target=None, points=40)
     indicator_a = IndicatorFactory(plan=plan, parent=category, code="A01", name="税收收入")
     indicator_b = IndicatorFactory(plan=plan, parent=category, code="A02", name="外贸进出口总额")
-    assignment_a = AssignmentFactory(indicator=indicator_a, lead_unit=town_a,
-                                     responsible_leader=head_a, responsible_person=staff_a)
+    assignment_a = AssignmentFactory(
+        indicator=indicator_a,
+        lead_unit=town_a,
+        responsible_leader=head_a,
+        responsible_person=staff_a,
+    )
     assignment_b = AssignmentFactory(indicator=indicator_b, lead_unit=town_b)
-    return World(county, town_a, town_b, dept_a, dept_b, leader_person, users, plan, category,
-                 indicator_a, indicator_b, assignment_a, assignment_b)
+    return World(
+        county,
+        town_a,
+        town_b,
+        dept_a,
+        dept_b,
+        leader_person,
+        users,
+        plan,
+        category,
+        indicator_a,
+        indicator_b,
+        assignment_a,
+        assignment_b,
+    )

@@ -47,8 +47,13 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-def user_with_role(role: str, unit: Unit | None = None, *, username: str | None = None,
-                   person: Person | None = None) -> User:
+def user_with_role(
+    role: str,
+    unit: Unit | None = None,
+    *,
+    username: str | None = None,
+    person: Person | None = None,
+) -> User:
     """A user holding one role anchored at a unit."""
     user = UserFactory(**({"username": username} if username else {}), person=person)
     RoleGrant.objects.create(user=user, role=role, unit=unit)
@@ -94,5 +99,15 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     indicator = factory.SubFactory(IndicatorFactory)
 
 
-__all__ = ["PASSWORD", "AssignmentFactory", "CycleFactory", "IndicatorFactory",
-           "PersonFactory", "PlanFactory", "Role", "UserFactory", "make_unit", "user_with_role"]
+__all__ = [
+    "PASSWORD",
+    "AssignmentFactory",
+    "CycleFactory",
+    "IndicatorFactory",
+    "PersonFactory",
+    "PlanFactory",
+    "Role",
+    "UserFactory",
+    "make_unit",
+    "user_with_role",
+]

@@ -59,9 +59,7 @@ class ApplicationErrorMiddleware:
         if not isinstance(exc, ApplicationError):
             return None
         if request.path.startswith("/api/") or request.headers.get("Accept") == "application/json":
-            return JsonResponse(
-                {"detail": str(exc.message), **exc.extra}, status=exc.status_code
-            )
+            return JsonResponse({"detail": str(exc.message), **exc.extra}, status=exc.status_code)
         if getattr(request, "htmx", False):
             messages.error(request, str(exc.message))
         return render(

@@ -25,7 +25,11 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
@@ -72,7 +76,11 @@ class Unit(MP_Node):
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     region = models.ForeignKey(
-        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT,
+        Region,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="units",
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -114,7 +122,10 @@ class Person(TimestampedModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     portfolio = models.ManyToManyField(
-        Unit, verbose_name=_("portfolio units"), blank=True, related_name="leaders_in_charge",
+        Unit,
+        verbose_name=_("portfolio units"),
+        blank=True,
+        related_name="leaders_in_charge",
         help_text=_("Units this leader is in charge of (分管)."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -156,7 +167,11 @@ class User(AbstractUser):
     """An account; what it may do comes from its role grants, never from is_staff flags."""
 
     person = models.OneToOneField(
-        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL,
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="user",
     )
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
@@ -195,12 +210,20 @@ class RoleGrant(models.Model):
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT,
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="role_grants",
     )
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
     granted_by = models.ForeignKey(
-        User, verbose_name=_("granted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        User,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

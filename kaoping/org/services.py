@@ -25,8 +25,7 @@ from kaoping.audit.services import audit_event, snapshot
 from kaoping.core.errors import ApplicationError, PermissionDeniedError
 from kaoping.org.models import ADMIN_ROLES, Person, Region, Role, RoleGrant, Unit, User
 
-USER_SNAPSHOT_EXCLUDE = ("password", "password_history", "last_login", "groups",
-                         "user_permissions")
+USER_SNAPSHOT_EXCLUDE = ("password", "password_history", "last_login", "groups", "user_permissions")
 
 
 def _require(actor: Any, *roles: str) -> None:
@@ -97,14 +96,22 @@ def user_create(
         raise ApplicationError(" ".join(exc.messages)) from exc
     if User.objects.filter(username=username).exists():
         raise ApplicationError(_("The user name %(name)s is taken.") % {"name": username})
-    user = User(username=username, display_name=display_name, person=person,
-                must_change_password=must_change_password)
+    user = User(
+        username=username,
+        display_name=display_name,
+        person=person,
+        must_change_password=must_change_password,
+    )
     _validated(password, user)
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.save()
-    audit_event(actor=actor, action="user.create", obj=user,
-                after=snapshot(user, exclude=USER_SNAPSHOT_EXCLUDE))
+    audit_event(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after=snapshot(user, exclude=USER_SNAPSHOT_EXCLUDE),
+    )
     return user
 
 
@@ -128,10 +135,21 @@ def user_set_password(*, actor: Any, user: User, password: str, reason: str = ""
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.must_change_password = not own
-    user.save(update_fields=["password", "password_history", "password_changed_at",
-                             "must_change_password"])
-    audit_event(actor=actor, action="user.password_change" if own else "user.password_reset",
-                obj=user, reason=reason, after={"must_change_password": not own})
+    user.save(
+        update_fields=[
+            "password",
+            "password_history",
+            "password_changed_at",
+            "must_change_password",
+        ]
+    )
+    audit_event(
+        actor=actor,
+        action="user.password_change" if own else "user.password_reset",
+        obj=user,
+        reason=reason,
+        after={"must_change_password": not own},
+    )
     return user
 
 
@@ -145,8 +163,14 @@ def user_set_active(*, actor: Any, user: User, active: bool, reason: str) -> Use
     before = snapshot(user, exclude=USER_SNAPSHOT_EXCLUDE)
     user.is_active = active
     user.save(update_fields=["is_active"])
-    audit_event(actor=actor, action="user.activate" if active else "user.deactivate", obj=user,
-                reason=reason, before=before, after=snapshot(user, exclude=USER_SNAPSHOT_EXCLUDE))
+    audit_event(
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        obj=user,
+        reason=reason,
+        before=before,
+        after=snapshot(user, exclude=USER_SNAPSHOT_EXCLUDE),
+    )
     return user
 
 
@@ -155,8 +179,13 @@ def user_unlock(*, actor: Any, user: User, reason: str = "") -> int:
     """Clear an account's lockout (security administrator); returns attempts removed."""
     _require_account_role(actor, Role.SECURITY_ADMIN)
     removed = axes_reset(username=user.get_username())
-    audit_event(actor=actor, action="user.unlock", obj=user, reason=reason,
-                after={"attempts_removed": removed})
+    audit_event(
+        actor=actor,
+        action="user.unlock",
+        obj=user,
+        reason=reason,
+        after={"attempts_removed": removed},
+    )
     return removed
 
 
@@ -165,9 +194,15 @@ def address_unlock(*, actor: Any, ip_address: str, reason: str = "") -> int:
     """Clear the failed sign-ins from one address (security administrator)."""
     _require_account_role(actor, Role.SECURITY_ADMIN)
     removed = axes_reset(ip=ip_address)
-    audit_event(actor=actor, action="address.unlock", object_type="network.address",
-                object_id=ip_address, object_repr=ip_address, reason=reason,
-                after={"attempts_removed": removed})
+    audit_event(
+        actor=actor,
+        action="address.unlock",
+        object_type="network.address",
+        object_id=ip_address,
+        object_repr=ip_address,
+        reason=reason,
+        after={"attempts_removed": removed},
+    )
     return removed
 
 
@@ -197,19 +232,24 @@ def role_grant(*, actor: Any, user: User, role: str, unit: Unit | None = None) -
         raise ApplicationError(
             _("Administrator roles are separated: an administrator holds no other role.")
         )
-    needs_unit = role in {Role.OFFICE, Role.REPORTER, Role.UNIT_HEAD, Role.INSPECTOR,
-                          Role.LEADER}
+    needs_unit = role in {Role.OFFICE, Role.REPORTER, Role.UNIT_HEAD, Role.INSPECTOR, Role.LEADER}
     if needs_unit and unit is None:
         raise ApplicationError(_("This role needs a unit."))
     if role in ADMIN_ROLES:
         unit = None  # administrators work on the system, not on a unit's data
     grant, created = RoleGrant.objects.get_or_create(
-        user=user, role=role, unit=unit,
+        user=user,
+        role=role,
+        unit=unit,
         defaults={"granted_by": actor if getattr(actor, "pk", None) else None},
     )
     if created:
-        audit_event(actor=actor, action="role.grant", obj=user,
-                    after={"role": role, "unit": unit.code if unit else None})
+        audit_event(
+            actor=actor,
+            action="role.grant",
+            obj=user,
+            after={"role": role, "unit": unit.code if unit else None},
+        )
     _forget_roles(user)
     return grant
 
@@ -237,20 +277,36 @@ def login_succeeded(*, request: HttpRequest | None, user: User) -> None:
 
 
 def login_failed(*, request: HttpRequest | None, username: str) -> None:
-    audit_event(actor=None, action="auth.login_failed", object_type="org.user",
-                object_repr=username[:150], ip_address=client_ip(request))
+    audit_event(
+        actor=None,
+        action="auth.login_failed",
+        object_type="org.user",
+        object_repr=username[:150],
+        ip_address=client_ip(request),
+    )
 
 
 def login_refused(*, request: HttpRequest | None, username: str, reason: str) -> None:
     """A sign-in not even tried, e.g. from an address locked for too many failures."""
-    audit_event(actor=None, action="auth.login_refused", object_type="org.user",
-                object_repr=username[:150], reason=reason, ip_address=client_ip(request))
+    audit_event(
+        actor=None,
+        action="auth.login_refused",
+        object_type="org.user",
+        object_repr=username[:150],
+        reason=reason,
+        ip_address=client_ip(request),
+    )
 
 
 def account_locked(*, request: HttpRequest | None, username: str) -> None:
     """django-axes locked an account (or refused a locked one again)."""
-    audit_event(actor=None, action="auth.locked_out", object_type="org.user",
-                object_repr=username[:150], ip_address=client_ip(request))
+    audit_event(
+        actor=None,
+        action="auth.locked_out",
+        object_type="org.user",
+        object_repr=username[:150],
+        ip_address=client_ip(request),
+    )
 
 
 def logged_out(*, request: HttpRequest | None, user: User | None) -> None:
@@ -259,33 +315,53 @@ def logged_out(*, request: HttpRequest | None, user: User | None) -> None:
 
 
 def session_expired(*, request: HttpRequest, user: User, idle: bool) -> None:
-    audit_event(actor=user, action="auth.session_expired", obj=user,
-                reason="idle" if idle else "absolute", ip_address=client_ip(request))
+    audit_event(
+        actor=user,
+        action="auth.session_expired",
+        obj=user,
+        reason="idle" if idle else "absolute",
+        ip_address=client_ip(request),
+    )
 
 
 # --- organisation data -------------------------------------------------------------------
 @transaction.atomic
-def region_upsert(*, actor: Any, code: str, name: str, level: str,
-                  parent: Region | None = None, population: int | None = None) -> Region:
+def region_upsert(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    level: str,
+    parent: Region | None = None,
+    population: int | None = None,
+) -> Region:
     """Create or update a region by its code."""
     _require(actor, Role.OFFICE, Role.SYSTEM_ADMIN)
     region, created = Region.objects.update_or_create(
-        code=code, defaults={"name": name, "level": level, "parent": parent,
-                             "population": population})
+        code=code,
+        defaults={"name": name, "level": level, "parent": parent, "population": population},
+    )
     if created:
         audit_event(actor=actor, action="region.create", obj=region, after=snapshot(region))
     return region
 
 
 @transaction.atomic
-def unit_create(*, actor: Any, code: str, name: str, kind: str, parent: Unit | None = None,
-                short_name: str = "", region: Region | None = None) -> Unit:
+def unit_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    short_name: str = "",
+    region: Region | None = None,
+) -> Unit:
     """Add a unit under a parent (or as a root)."""
     _require(actor, Role.OFFICE, Role.SYSTEM_ADMIN)
     if Unit.objects.filter(code=code).exists():
         raise ApplicationError(_("A unit with code %(code)s exists.") % {"code": code})
-    fields = {"code": code, "name": name, "kind": kind, "short_name": short_name,
-              "region": region}
+    fields = {"code": code, "name": name, "kind": kind, "short_name": short_name, "region": region}
     if parent is not None:
         unit = Unit.objects.add_child(parent, create_kwargs=fields)
     else:
@@ -295,44 +371,62 @@ def unit_create(*, actor: Any, code: str, name: str, kind: str, parent: Unit | N
 
 
 @transaction.atomic
-def unit_update(*, actor: Any, unit: Unit, expected_version: int | None = None,
-                **changes: Any) -> Unit:
+def unit_update(
+    *, actor: Any, unit: Unit, expected_version: int | None = None, **changes: Any
+) -> Unit:
     """Change a unit's name, short name, kind, region or active flag (optimistic locking)."""
     _require(actor, Role.OFFICE, Role.SYSTEM_ADMIN)
     allowed = {"name", "short_name", "kind", "region", "is_active"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ApplicationError(_("These fields cannot be changed: %(f)s") % {
-            "f": ", ".join(sorted(unknown))})
+        raise ApplicationError(
+            _("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
     before = snapshot(unit)
     version = unit.row_version if expected_version is None else expected_version
     updated = Unit.objects.filter(pk=unit.pk, row_version=version).update(
-        row_version=version + 1, updated_at=timezone.now(), **changes)
+        row_version=version + 1, updated_at=timezone.now(), **changes
+    )
     if not updated:
         from kaoping.core.errors import ConflictError
 
         raise ConflictError(_("Someone else changed this unit meanwhile. Reload and try again."))
     unit.refresh_from_db()
-    audit_event(actor=actor, action="unit.update", obj=unit, before=before,
-                after=snapshot(unit))
+    audit_event(actor=actor, action="unit.update", obj=unit, before=before, after=snapshot(unit))
     return unit
 
 
 @transaction.atomic
-def person_upsert(*, actor: Any, unit: Unit, name: str, position: str, title: str = "",
-                  phone: str = "", email: str = "",
-                  portfolio: list[Unit] | None = None) -> Person:
+def person_upsert(
+    *,
+    actor: Any,
+    unit: Unit,
+    name: str,
+    position: str,
+    title: str = "",
+    phone: str = "",
+    email: str = "",
+    portfolio: list[Unit] | None = None,
+) -> Person:
     """Create or update a person of a unit (by unit, name and title)."""
     _require(actor, Role.OFFICE, Role.SYSTEM_ADMIN)
     existing = Person.objects.filter(unit=unit, name=name, title=title).first()
     before = snapshot(existing) if existing else None
     person, _created = Person.objects.update_or_create(
-        unit=unit, name=name, title=title,
-        defaults={"position": position, "phone": phone, "email": email})
+        unit=unit,
+        name=name,
+        title=title,
+        defaults={"position": position, "phone": phone, "email": email},
+    )
     if portfolio is not None:
         person.portfolio.set(portfolio)
     after = snapshot(person)
     if before != after:
-        audit_event(actor=actor, action="person.update" if existing else "person.create",
-                    obj=person, before=before, after=after)
+        audit_event(
+            actor=actor,
+            action="person.update" if existing else "person.create",
+            obj=person,
+            before=before,
+            after=after,
+        )
     return person

@@ -25,8 +25,9 @@ class Cycle(TimestampedModel):
         _("year"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2200)]
     )
     name = models.CharField(_("name"), max_length=100)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
-                              default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
 
     class Meta:
         verbose_name = _("cycle")
@@ -57,32 +58,49 @@ class Plan(TimestampedModel):
         RENORMALISE = "renormalise", _("Re-normalise the other components")
         FAIL = "fail", _("Refuse to score")
 
-    cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT,
-                              related_name="plans")
-    owner = models.ForeignKey(Unit, verbose_name=_("owner"), on_delete=models.PROTECT,
-                              related_name="plans",
-                              help_text=_("The unit whose plan this is (e.g. the county)."))
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="plans"
+    )
+    owner = models.ForeignKey(
+        Unit,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="plans",
+        help_text=_("The unit whose plan this is (e.g. the county)."),
+    )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     description = models.TextField(_("description"), blank=True)
-    weight_indicators = models.DecimalField(_("weight of indicator assessment"), max_digits=5,
-                                            decimal_places=4, default=Decimal("0.6"))
-    weight_public = models.DecimalField(_("weight of public appraisal"), max_digits=5,
-                                        decimal_places=4, default=Decimal("0.3"))
-    weight_leader = models.DecimalField(_("weight of leader evaluation"), max_digits=5,
-                                        decimal_places=4, default=Decimal("0.1"))
-    missing_component = models.CharField(_("when a component is missing"), max_length=12,
-                                         choices=MissingComponent.choices,
-                                         default=MissingComponent.RENORMALISE)
+    weight_indicators = models.DecimalField(
+        _("weight of indicator assessment"), max_digits=5, decimal_places=4, default=Decimal("0.6")
+    )
+    weight_public = models.DecimalField(
+        _("weight of public appraisal"), max_digits=5, decimal_places=4, default=Decimal("0.3")
+    )
+    weight_leader = models.DecimalField(
+        _("weight of leader evaluation"), max_digits=5, decimal_places=4, default=Decimal("0.1")
+    )
+    missing_component = models.CharField(
+        _("when a component is missing"),
+        max_length=12,
+        choices=MissingComponent.choices,
+        default=MissingComponent.RENORMALISE,
+    )
     grade_rules = models.JSONField(_("grade rules"), default=list, blank=True)
     veto_rules = models.JSONField(_("veto rules"), default=list, blank=True)
     status_rule = models.JSONField(_("early-warning rule"), default=dict, blank=True)
-    points_total = models.DecimalField(_("total points"), max_digits=8, decimal_places=2,
-                                       null=True, blank=True,
-                                       help_text=_("If set, the top level must add up to it."))
+    points_total = models.DecimalField(
+        _("total points"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("If set, the top level must add up to it."),
+    )
     format_version = models.PositiveSmallIntegerField(_("plan file format version"), default=1)
     source_sha256 = models.CharField(_("source file SHA-256"), max_length=64, blank=True)
 
@@ -105,13 +123,15 @@ class Plan(TimestampedModel):
 class UnitGroup(TimestampedModel):
     """Units ranked together (考评组别: 乡镇组, 部门组…)."""
 
-    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE,
-                             related_name="groups")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="groups"
+    )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    units = models.ManyToManyField(Unit, verbose_name=_("units"), related_name="unit_groups",
-                                   blank=True)
+    units = models.ManyToManyField(
+        Unit, verbose_name=_("units"), related_name="unit_groups", blank=True
+    )
 
     class Meta:
         verbose_name = _("unit group")
@@ -185,43 +205,65 @@ class Indicator(TimestampedModel):
         BONUS = "bonus", _("Bonus items")
         SUM_CHILDREN = "sum_children", _("Sum of sub-indicators")
 
-    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE,
-                             related_name="indicators")
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True,
-                               on_delete=models.CASCADE, related_name="children")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
     level = models.PositiveSmallIntegerField(_("level"), default=1)
     order = models.PositiveIntegerField(_("order"), default=0)
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices,
-                            default=Kind.QUANTITATIVE)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=Kind.choices, default=Kind.QUANTITATIVE
+    )
     unit_of_measure = models.CharField(_("unit of measure"), max_length=20, blank=True)
-    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices,
-                                 default=Direction.HIGHER)
-    accumulation = models.CharField(_("accumulation"), max_length=12,
-                                    choices=Accumulation.choices,
-                                    default=Accumulation.CUMULATIVE)
-    target = models.DecimalField(_("target"), max_digits=20, decimal_places=4, null=True,
-                                 blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction.choices, default=Direction.HIGHER
+    )
+    accumulation = models.CharField(
+        _("accumulation"),
+        max_length=12,
+        choices=Accumulation.choices,
+        default=Accumulation.CUMULATIVE,
+    )
+    target = models.DecimalField(
+        _("target"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
     target_text = models.CharField(_("target (text)"), max_length=500, blank=True)
-    baseline = models.DecimalField(_("baseline"), max_digits=20, decimal_places=4, null=True,
-                                   blank=True)
-    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2,
-                                 default=Decimal("0"))
-    source_level = models.CharField(_("source level"), max_length=8,
-                                    choices=SourceLevel.choices, default=SourceLevel.COUNTY)
-    scoring_rule = models.CharField(_("scoring rule"), max_length=20,
-                                    choices=ScoringRule.choices,
-                                    default=ScoringRule.TARGET_COMPLETION)
+    baseline = models.DecimalField(
+        _("baseline"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2, default=Decimal("0"))
+    source_level = models.CharField(
+        _("source level"), max_length=8, choices=SourceLevel.choices, default=SourceLevel.COUNTY
+    )
+    scoring_rule = models.CharField(
+        _("scoring rule"),
+        max_length=20,
+        choices=ScoringRule.choices,
+        default=ScoringRule.TARGET_COMPLETION,
+    )
     scoring_params = models.JSONField(_("scoring parameters"), default=dict, blank=True)
-    frequency = models.CharField(_("reporting frequency"), max_length=12,
-                                 choices=Frequency.choices, default=Frequency.QUARTERLY)
+    frequency = models.CharField(
+        _("reporting frequency"),
+        max_length=12,
+        choices=Frequency.choices,
+        default=Frequency.QUARTERLY,
+    )
     evidence_requirement = models.TextField(_("evidence required"), blank=True)
     description = models.TextField(_("description"), blank=True)
     is_public = models.BooleanField(_("shown on the public page"), default=False)
-    groups = models.ManyToManyField(UnitGroup, verbose_name=_("applies to groups"), blank=True,
-                                    related_name="indicators")
+    groups = models.ManyToManyField(
+        UnitGroup, verbose_name=_("applies to groups"), blank=True, related_name="indicators"
+    )
 
     class Meta:
         verbose_name = _("indicator")
@@ -243,14 +285,21 @@ class Indicator(TimestampedModel):
 class IndicatorTarget(TimestampedModel):
     """A unit's own target and baseline for an indicator, where it differs per unit."""
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"),
-                                  on_delete=models.CASCADE, related_name="unit_targets")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT,
-                             related_name="indicator_targets")
-    target = models.DecimalField(_("target"), max_digits=20, decimal_places=4, null=True,
-                                 blank=True)
-    baseline = models.DecimalField(_("baseline"), max_digits=20, decimal_places=4, null=True,
-                                   blank=True)
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("indicator"),
+        on_delete=models.CASCADE,
+        related_name="unit_targets",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="indicator_targets"
+    )
+    target = models.DecimalField(
+        _("target"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    baseline = models.DecimalField(
+        _("baseline"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("unit target")
@@ -274,23 +323,40 @@ class Assignment(TimestampedModel):
     team, followed to the end.
     """
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"),
-                                  on_delete=models.CASCADE, related_name="assignments")
-    lead_unit = models.ForeignKey(Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT,
-                                  related_name="lead_assignments")
-    supporting_units = models.ManyToManyField(Unit, verbose_name=_("supporting units"),
-                                              blank=True, related_name="supporting_assignments")
-    responsible_leader = models.ForeignKey(Person, verbose_name=_("responsible leader"),
-                                           null=True, blank=True, on_delete=models.PROTECT,
-                                           related_name="led_assignments")
-    responsible_person = models.ForeignKey(Person, verbose_name=_("responsible person"),
-                                           null=True, blank=True, on_delete=models.PROTECT,
-                                           related_name="owned_assignments")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="lead_assignments"
+    )
+    supporting_units = models.ManyToManyField(
+        Unit, verbose_name=_("supporting units"), blank=True, related_name="supporting_assignments"
+    )
+    responsible_leader = models.ForeignKey(
+        Person,
+        verbose_name=_("responsible leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_assignments",
+    )
+    responsible_person = models.ForeignKey(
+        Person,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_assignments",
+    )
     is_key_project = models.BooleanField(_("key project (四个一)"), default=False)
     work_team = models.CharField(_("working team"), max_length=200, blank=True)
-    share = models.DecimalField(_("share of the points"), max_digits=5, decimal_places=4,
-                                default=Decimal("1"),
-                                validators=[MinValueValidator(0), MaxValueValidator(1)])
+    share = models.DecimalField(
+        _("share of the points"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("1"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -298,8 +364,9 @@ class Assignment(TimestampedModel):
         verbose_name_plural = _("assignments")
         ordering = ["indicator__order", "lead_unit__code"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "lead_unit"],
-                                    name="assignment_unique_lead"),
+            models.UniqueConstraint(
+                fields=["indicator", "lead_unit"], name="assignment_unique_lead"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -308,7 +375,7 @@ class Assignment(TimestampedModel):
     @classmethod
     def scope_filter(cls, scope: DataScope) -> Q:
         return scope.units_q("lead_unit") | Q(
-            pk__in=Assignment.supporting_units.through.objects.filter(
-                scope.units_q("unit")
-            ).values("assignment_id")
+            pk__in=Assignment.supporting_units.through.objects.filter(scope.units_q("unit")).values(
+                "assignment_id"
+            )
         )

@@ -34,12 +34,22 @@ def default_plan(*, user: Any) -> Plan | None:
     return plans_for_user(user=user).order_by("-cycle__year", "kind", "code").first()
 
 
-_ASSIGNMENT_RELATED = ("indicator", "indicator__plan", "lead_unit", "responsible_leader",
-                       "responsible_person")
+_ASSIGNMENT_RELATED = (
+    "indicator",
+    "indicator__plan",
+    "lead_unit",
+    "responsible_leader",
+    "responsible_person",
+)
 
 
 def indicators_for_catalogue(
-    *, user: Any, plan: Plan, category: str = "", query: str = "", source_level: str = "",
+    *,
+    user: Any,
+    plan: Plan,
+    category: str = "",
+    query: str = "",
+    source_level: str = "",
     unit: Unit | None = None,
 ) -> QuerySet[Indicator]:
     """A plan's indicators with their owners, filtered as the catalogue's form asks."""
@@ -53,17 +63,28 @@ def indicators_for_catalogue(
     if unit is not None:
         qs = qs.filter(Q(assignments__lead_unit=unit) | Q(assignments__supporting_units=unit))
         qs = qs.distinct()
-    return qs.select_related("parent").prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.select_related(
-            "lead_unit", "responsible_leader", "responsible_person"))
-    ).order_by("order", "code")
+    return (
+        qs.select_related("parent")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related(
+                    "lead_unit", "responsible_leader", "responsible_person"
+                ),
+            )
+        )
+        .order_by("order", "code")
+    )
 
 
 def access_indicator(*, user: Any, pk: int) -> Indicator:
     """Fetch an indicator the user may read, or 404."""
     try:
-        return Indicator.objects.for_user(user).select_related("plan", "plan__cycle",
-                                                               "parent").get(pk=pk)
+        return (
+            Indicator.objects.for_user(user)
+            .select_related("plan", "plan__cycle", "parent")
+            .get(pk=pk)
+        )
     except Indicator.DoesNotExist:
         raise Http404 from None
 
@@ -151,8 +172,14 @@ def access_office_assignment(*, user: Any, pk: int) -> Assignment:
     try:
         return (
             Assignment.objects.filter(indicator__plan__in=office_plans(user=user))
-            .select_related("indicator", "indicator__plan", "indicator__plan__owner",
-                            "lead_unit", "responsible_leader", "responsible_person")
+            .select_related(
+                "indicator",
+                "indicator__plan",
+                "indicator__plan__owner",
+                "lead_unit",
+                "responsible_leader",
+                "responsible_person",
+            )
             .get(pk=pk)
         )
     except Assignment.DoesNotExist:
@@ -162,8 +189,12 @@ def access_office_assignment(*, user: Any, pk: int) -> Assignment:
 def plan_indicators(*, plan: Plan) -> QuerySet[Indicator]:
     """Every indicator of a plan with its assignments (for the editor's tree)."""
     return plan.indicators.prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.select_related(
-            "lead_unit", "responsible_leader", "responsible_person").order_by("lead_unit__path"))
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related(
+                "lead_unit", "responsible_leader", "responsible_person"
+            ).order_by("lead_unit__path"),
+        )
     ).order_by("order", "code")
 
 
@@ -177,8 +208,9 @@ def plan_persons(*, plan: Plan) -> QuerySet[Any]:
     from kaoping.org.models import Person
 
     return (
-        Person.objects.filter(unit__path__startswith=plan.owner.path, is_active=True,
-                              unit__is_active=True)
+        Person.objects.filter(
+            unit__path__startswith=plan.owner.path, is_active=True, unit__is_active=True
+        )
         .select_related("unit")
         .order_by("unit__path", "position", "name")
     )
@@ -203,8 +235,9 @@ def indicator_ancestors(*, indicator: Indicator) -> list[Indicator]:
     seen: set[int] = set()
     while parent_id and parent_id not in seen:
         seen.add(parent_id)
-        parent = Indicator.objects.only("pk", "code", "name", "parent_id").filter(
-            pk=parent_id).first()
+        parent = (
+            Indicator.objects.only("pk", "code", "name", "parent_id").filter(pk=parent_id).first()
+        )
         if parent is None:
             break
         chain.append(parent)

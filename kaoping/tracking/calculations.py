@@ -57,8 +57,7 @@ class StatusRule:
     def from_dict(cls, data: Mapping[str, object] | None) -> StatusRule:
         data = data or {}
         preset = str(data.get("preset", "default"))
-        defaults = {"yinchuan": (Decimal(10), Decimal(30))}.get(preset, (Decimal(10),
-                                                                          Decimal(30)))
+        defaults = {"yinchuan": (Decimal(10), Decimal(30))}.get(preset, (Decimal(10), Decimal(30)))
         return cls(
             preset=preset,
             yellow_pp=Decimal(str(data.get("yellow_pp", defaults[0]))),
@@ -137,16 +136,16 @@ def completion(spec: IndicatorSpec, actual: Decimal | None) -> Decimal | None:
         return None
     if spec.kind == "growth":
         return None  # judged on growth − target rate, see evaluate()
-    if spec.accumulation == "point" and spec.baseline is not None and spec.target != \
-            spec.baseline:
+    if spec.accumulation == "point" and spec.baseline is not None and spec.target != spec.baseline:
         return (actual - spec.baseline) / (spec.target - spec.baseline)
     if spec.direction == "lower":
         return _div(spec.target, actual)
     return _div(actual, spec.target)
 
 
-def expected_progress(spec: IndicatorSpec, period: Period, series: Series
-                      ) -> tuple[Decimal | None, str]:
+def expected_progress(
+    spec: IndicatorSpec, period: Period, series: Series
+) -> tuple[Decimal | None, str]:
     """序时进度 e(t): seasonal from last year's shape where it exists, else linear."""
     if spec.kind == "growth":
         return None, "not_applicable"
@@ -154,15 +153,17 @@ def expected_progress(spec: IndicatorSpec, period: Period, series: Series
         return ONE, "level"
     linear = Decimal(period.elapsed_share.numerator) / Decimal(period.elapsed_share.denominator)
     if spec.accumulation == "cumulative" and spec.direction != "lower":
-        seasonal = _div(series.last_year.get(str(period.same_period_last_year())),
-                        series.last_year_full)
+        seasonal = _div(
+            series.last_year.get(str(period.same_period_last_year())), series.last_year_full
+        )
         if seasonal is not None and 0 < seasonal <= ONE:
             return seasonal, "seasonal"
     return linear, "linear"
 
 
-def projection(spec: IndicatorSpec, period: Period, series: Series, actual: Decimal | None
-               ) -> tuple[Decimal | None, str]:
+def projection(
+    spec: IndicatorSpec, period: Period, series: Series, actual: Decimal | None
+) -> tuple[Decimal | None, str]:
     """Year-end value: seasonal cum_t × full_{Y−1} / cum_t(Y−1), else linear cum_t / e_lin."""
     if actual is None:
         return None, "none"
@@ -193,8 +194,12 @@ def status_for_gap(rule: StatusRule, gap: Decimal | None, expected: Decimal | No
     return Status.YELLOW if gap >= -rule.yellow_pp else Status.RED
 
 
-def growth_status(rule: StatusRule, g: Decimal | None, target_rate: Decimal | None,
-                  peer_average: Decimal | None = None) -> Status:
+def growth_status(
+    rule: StatusRule,
+    g: Decimal | None,
+    target_rate: Decimal | None,
+    peer_average: Decimal | None = None,
+) -> Status:
     """Status of a growth indicator: on `g − g*` (pp), or the 天津 preset."""
     if g is None or target_rate is None:
         return Status.NOT_COMPARABLE
@@ -229,18 +234,23 @@ def will_meet(spec: IndicatorSpec, projected: Decimal | None, series: Series) ->
     return projected >= spec.target
 
 
-def evaluate(spec: IndicatorSpec, period: Period, series: Series,
-             rule: StatusRule | None = None, peer_average: Decimal | None = None
-             ) -> TrackingResult:
+def evaluate(
+    spec: IndicatorSpec,
+    period: Period,
+    series: Series,
+    rule: StatusRule | None = None,
+    peer_average: Decimal | None = None,
+) -> TrackingResult:
     """Every tracking figure for one indicator, unit and period."""
     rule = rule or StatusRule()
     key = str(period)
     last_key = str(period.same_period_last_year())
     actual = series.current.get(key)
     last = series.last_year.get(last_key)
-    before_last = series.two_years_ago.get(str(period.same_period_last_year()
-                                               .same_period_last_year()))
-    if spec.kind == "share" or spec.accumulation == "point" and spec.kind != "growth":
+    before_last = series.two_years_ago.get(
+        str(period.same_period_last_year().same_period_last_year())
+    )
+    if spec.kind == "share" or (spec.accumulation == "point" and spec.kind != "growth"):
         # A share or a level compares the value itself, in points (pp for shares).
         yoy = None if actual is None or last is None else actual - last
         yoy_last = None if last is None or before_last is None else last - before_last
@@ -285,9 +295,12 @@ class MilestoneState:
     started: bool = False
 
 
-def milestone_status(milestones: list[MilestoneState], today: date,
-                     working_days_ahead: list[date] | None = None, warn_days: int = 5
-                     ) -> Status:
+def milestone_status(
+    milestones: list[MilestoneState],
+    today: date,
+    working_days_ahead: list[date] | None = None,
+    warn_days: int = 5,
+) -> Status:
     """Red if a milestone is overdue, yellow if one is due within `warn_days` working days
     and not started, else green; no milestones → not comparable.
 
@@ -302,8 +315,7 @@ def milestone_status(milestones: list[MilestoneState], today: date,
         horizon = working_days_ahead[min(warn_days, len(working_days_ahead)) - 1]
     else:
         horizon = today + timedelta(days=warn_days)
-    if any(m.done_on is None and not m.started and today <= m.due <= horizon
-           for m in milestones):
+    if any(m.done_on is None and not m.started and today <= m.due <= horizon for m in milestones):
         return Status.YELLOW
     return Status.GREEN
 
@@ -318,8 +330,7 @@ def consecutive_red(statuses: list[Status]) -> int:
     return count
 
 
-def escalation_level(consecutive: int, thresholds: tuple[int, int, int] = (1, 2, 3)
-                     ) -> str | None:
+def escalation_level(consecutive: int, thresholds: tuple[int, int, int] = (1, 2, 3)) -> str | None:
     """Supervision notice colour for a red streak: blue → yellow → red (三色督办)."""
     blue, yellow, red = thresholds
     if consecutive >= red:

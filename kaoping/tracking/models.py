@@ -20,9 +20,12 @@ class Holiday(models.Model):
     day = models.DateField(_("day"), unique=True)
     is_working_day = models.BooleanField(_("working day"), default=False)
     name = models.CharField(_("name"), max_length=50, blank=True)
-    source = models.CharField(_("source"), max_length=10, default="office",
-                              choices=[("official", _("Official calendar")),
-                                       ("office", _("Entered by the office"))])
+    source = models.CharField(
+        _("source"),
+        max_length=10,
+        default="office",
+        choices=[("official", _("Official calendar")), ("office", _("Entered by the office"))],
+    )
 
     class Meta:
         verbose_name = _("holiday")
@@ -46,17 +49,26 @@ class Task(TimestampedModel):
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
 
-    assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"),
-                                   on_delete=models.CASCADE, related_name="tasks")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT,
-                             related_name="tasks")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="tasks"
+    )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     deadline = models.DateField(_("deadline"))
-    owner = models.ForeignKey(Person, verbose_name=_("responsible person"), null=True,
-                              blank=True, on_delete=models.PROTECT, related_name="tasks")
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
-                              default=Status.NOT_STARTED)
+    owner = models.ForeignKey(
+        Person,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NOT_STARTED
+    )
 
     class Meta:
         verbose_name = _("task")
@@ -74,8 +86,9 @@ class Task(TimestampedModel):
 class Milestone(TimestampedModel):
     """A dated step of a task (节点): done with evidence, late, or missed."""
 
-    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE,
-                             related_name="milestones")
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="milestones"
+    )
     name = models.CharField(_("name"), max_length=200)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     working_days = models.PositiveSmallIntegerField(_("working days needed"), default=5)
@@ -112,52 +125,84 @@ class ProgressReport(TimestampedModel):
         APPROVED = "approved", _("Approved by the office")
         RETURNED = "returned", _("Returned")
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"),
-                                  on_delete=models.PROTECT, related_name="reports")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT,
-                             related_name="reports")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="reports"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="reports"
+    )
     period = models.CharField(_("period"), max_length=8, db_index=True)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     is_current = models.BooleanField(_("current version"), default=True)
-    status = models.CharField(_("status"), max_length=14, choices=Status.choices,
-                              default=Status.DRAFT, db_index=True)
-    value = models.DecimalField(_("cumulative value"), max_digits=20, decimal_places=4,
-                                null=True, blank=True)
-    last_year_value = models.DecimalField(_("same period last year"), max_digits=20,
-                                          decimal_places=4, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=14, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    value = models.DecimalField(
+        _("cumulative value"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    last_year_value = models.DecimalField(
+        _("same period last year"), max_digits=20, decimal_places=4, null=True, blank=True
+    )
     narrative = models.TextField(_("progress narrative"), blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     is_late = models.BooleanField(_("late"), default=False)
     correction_reason = models.TextField(_("reason for correction"), blank=True)
     returned_reason = models.TextField(_("reason for return"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
-                                   null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"),
-                                     null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    unit_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL,
-                                         verbose_name=_("approved by the unit head"), null=True,
-                                         blank=True, on_delete=models.SET_NULL,
-                                         related_name="+")
+    unit_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by the unit head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     unit_approved_at = models.DateTimeField(_("unit approval time"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL,
-                                    verbose_name=_("approved by the office"), null=True,
-                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by the office"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     approved_at = models.DateTimeField(_("office approval time"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=80, blank=True,
-                              help_text=_("web, or the SHA-256 of the imported workbook"))
+    source = models.CharField(
+        _("source"),
+        max_length=80,
+        blank=True,
+        help_text=_("web, or the SHA-256 of the imported workbook"),
+    )
 
     class Meta:
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         ordering = ["indicator__order", "unit__path", "period", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "unit", "period", "version"],
-                                    name="report_unique_version"),
-            models.UniqueConstraint(fields=["indicator", "unit", "period"],
-                                    condition=Q(is_current=True), name="report_one_current"),
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period", "version"], name="report_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period"],
+                condition=Q(is_current=True),
+                name="report_one_current",
+            ),
         ]
         indexes = [models.Index(fields=["unit", "period", "status"])]
 
@@ -182,20 +227,38 @@ def evidence_path(instance: Evidence, filename: str) -> str:
 class Evidence(models.Model):
     """A file backing a report or a milestone (佐证材料), type-checked by its content."""
 
-    report = models.ForeignKey(ProgressReport, verbose_name=_("report"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="evidence")
-    milestone = models.ForeignKey(Milestone, verbose_name=_("milestone"), null=True,
-                                  blank=True, on_delete=models.PROTECT, related_name="evidence")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT,
-                             related_name="evidence")
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("report"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("milestone"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="evidence"
+    )
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
-                                    null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -218,8 +281,9 @@ class TrackingResult(models.Model):
     truth stays the reports.
     """
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE,
-                                  related_name="tracking_results")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="tracking_results"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="tracking_results")
     period = models.CharField(max_length=8, db_index=True)
     actual = models.DecimalField(max_digits=20, decimal_places=4, null=True)
@@ -235,17 +299,22 @@ class TrackingResult(models.Model):
     projection = models.DecimalField(max_digits=20, decimal_places=4, null=True)
     projection_method = models.CharField(max_length=16, blank=True)
     will_meet_target = models.BooleanField(null=True)
-    report = models.ForeignKey(ProgressReport, null=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    report = models.ForeignKey(
+        ProgressReport, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("tracking result")
         verbose_name_plural = _("tracking results")
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "unit", "period"],
-                                    name="tracking_result_unique"),
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period"], name="tracking_result_unique"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}·{self.unit_id}·{self.period}: {self.status}"
 
     @classmethod
     def scope_filter(cls, scope: DataScope) -> Q:
@@ -263,16 +332,32 @@ class Alert(models.Model):
         RECTIFICATION_OVERDUE = "rectification_overdue", _("Rectification overdue")
 
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE,
-                             related_name="alerts")
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), null=True,
-                                  blank=True, on_delete=models.CASCADE, related_name="alerts")
-    milestone = models.ForeignKey(Milestone, verbose_name=_("milestone"), null=True,
-                                  blank=True, on_delete=models.CASCADE, related_name="alerts")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("indicator"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+    )
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("milestone"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+    )
     period = models.CharField(_("period"), max_length=8, blank=True)
     message = models.TextField(_("message"))
-    dedupe_key = models.CharField(max_length=120, unique=True,
-                                  help_text="kind:unit:indicator:milestone:period — one alert each")
+    dedupe_key = models.CharField(
+        max_length=120,
+        unique=True,
+        help_text="kind:unit:indicator:milestone:period — one alert each",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
@@ -302,17 +387,26 @@ class SupervisionNotice(TimestampedModel):
         ANSWERED = "answered", _("Answered")
         CLOSED = "closed", _("Closed")
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"),
-                                  on_delete=models.CASCADE, related_name="notices")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE,
-                             related_name="notices")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="notices"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="notices"
+    )
     period = models.CharField(_("period"), max_length=8)
     level = models.CharField(_("level"), max_length=8, choices=Level.choices)
     consecutive_red = models.PositiveSmallIntegerField(_("periods red in a row"))
-    addressed_to = models.ForeignKey(Person, verbose_name=_("addressed to"), null=True,
-                                     blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.OPEN)
+    addressed_to = models.ForeignKey(
+        Person,
+        verbose_name=_("addressed to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     response = models.TextField(_("response"), blank=True)
 
     class Meta:
@@ -320,8 +414,9 @@ class SupervisionNotice(TimestampedModel):
         verbose_name_plural = _("supervision notices")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "unit", "period"],
-                                    name="notice_once_per_period"),
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period"], name="notice_once_per_period"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -341,23 +436,39 @@ class Explanation(TimestampedModel):
         ACCEPTED = "accepted", _("Accepted")
         RETURNED = "returned", _("Returned")
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"),
-                                  on_delete=models.CASCADE, related_name="explanations")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE,
-                             related_name="explanations")
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("indicator"),
+        on_delete=models.CASCADE,
+        related_name="explanations",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="explanations"
+    )
     period = models.CharField(_("period"), max_length=8)
     due = models.DateField(_("due"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.REQUESTED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
     text = models.TextField(_("explanation"), blank=True)
     measures = models.TextField(_("measures to catch up"), blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"),
-                                     null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"),
-                                    null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     review_note = models.TextField(_("review note"), blank=True)
 
     class Meta:
@@ -365,8 +476,9 @@ class Explanation(TimestampedModel):
         verbose_name_plural = _("explanations")
         ordering = ["-period", "due"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "unit", "period"],
-                                    name="explanation_once_per_period"),
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period"], name="explanation_once_per_period"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -385,16 +497,33 @@ class Review(models.Model):
         IMPROVING = "improving", _("Improving")
         UNRESOLVED = "unresolved", _("Not resolved")
 
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE,
-                             related_name="reviews")
-    notice = models.ForeignKey(SupervisionNotice, verbose_name=_("notice"), null=True,
-                               blank=True, on_delete=models.CASCADE, related_name="reviews")
-    explanation = models.ForeignKey(Explanation, verbose_name=_("explanation"), null=True,
-                                    blank=True, on_delete=models.CASCADE,
-                                    related_name="reviews")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    notice = models.ForeignKey(
+        SupervisionNotice,
+        verbose_name=_("notice"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reviews",
+    )
+    explanation = models.ForeignKey(
+        Explanation,
+        verbose_name=_("explanation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reviews",
+    )
     reviewed_on = models.DateField(_("reviewed on"))
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewer"),
-                                 null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     findings = models.TextField(_("what was re-checked and found"))
     result = models.CharField(_("result"), max_length=12, choices=Result.choices)
 
@@ -402,6 +531,9 @@ class Review(models.Model):
         verbose_name = _("re-check (回头看)")
         verbose_name_plural = _("re-checks (回头看)")
         ordering = ["-reviewed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.reviewed_on} · {self.get_result_display()}"
 
     @classmethod
     def scope_filter(cls, scope: DataScope) -> Q:
@@ -411,8 +543,12 @@ class Review(models.Model):
 class Notification(models.Model):
     """An in-app message to one user (also e-mailed when they have an address)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"),
-                             on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
@@ -425,8 +561,9 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "dedupe_key"], condition=~Q(dedupe_key=""),
-                                    name="notification_once"),
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], condition=~Q(dedupe_key=""), name="notification_once"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,10 +13,15 @@ from kaoping.core.periods import Kind, Period
 from kaoping.org.models import Unit
 from kaoping.plans.models import Assignment, Indicator, Plan
 
-REPORTING_KINDS = frozenset({
-    Indicator.Kind.QUANTITATIVE, Indicator.Kind.GROWTH, Indicator.Kind.SHARE,
-    Indicator.Kind.QUALITATIVE, Indicator.Kind.MILESTONE,
-})
+REPORTING_KINDS = frozenset(
+    {
+        Indicator.Kind.QUANTITATIVE,
+        Indicator.Kind.GROWTH,
+        Indicator.Kind.SHARE,
+        Indicator.Kind.QUALITATIVE,
+        Indicator.Kind.MILESTONE,
+    }
+)
 
 
 def reporting_period(indicator: Indicator, period: Period) -> Period | None:
@@ -63,18 +68,19 @@ def obligations(plan: Plan, *, units: Iterable[Unit] | None = None) -> list[Obli
     wanted = {u.pk for u in units} if units is not None else None
     result: dict[tuple[int, int], Obligation] = {}
     for assignment in Assignment.objects.filter(indicator__in=leaves).select_related(
-            "indicator", "lead_unit"):
+        "indicator", "lead_unit"
+    ):
         if wanted is None or assignment.lead_unit_id in wanted:
             result[(assignment.indicator_id, assignment.lead_unit_id)] = Obligation(
-                assignment.indicator, assignment.lead_unit, assignment)
+                assignment.indicator, assignment.lead_unit, assignment
+            )
     for indicator in leaves.prefetch_related("groups__units"):
         for group in indicator.groups.all():
             for unit in group.units.all():
                 key = (indicator.pk, unit.pk)
                 if key not in result and (wanted is None or unit.pk in wanted):
                     result[key] = Obligation(indicator, unit, None)
-    return sorted(result.values(), key=lambda o: (o.indicator.order, o.indicator.code,
-                                                  o.unit.path))
+    return sorted(result.values(), key=lambda o: (o.indicator.order, o.indicator.code, o.unit.path))
 
 
 def _reporting_leaves(plan: Plan) -> QuerySet[Indicator]:

@@ -57,8 +57,11 @@ class WorkCalendar:
         """Working days in (start, end]; negative when end is before start."""
         if end < start:
             return -self.working_days_between(end, start)
-        return sum(1 for n in range(1, (end - start).days + 1)
-                   if self.is_working_day(start + timedelta(days=n)))
+        return sum(
+            1
+            for n in range(1, (end - start).days + 1)
+            if self.is_working_day(start + timedelta(days=n))
+        )
 
     def next_working_days(self, day: date, count: int) -> list[date]:
         """The next `count` working days after `day`."""
@@ -78,8 +81,9 @@ class PlannedStep:
     working_days: int
 
 
-def plan_backward(calendar: WorkCalendar, deadline: date, steps: Sequence[PlannedStep]
-                  ) -> list[tuple[PlannedStep, date]]:
+def plan_backward(
+    calendar: WorkCalendar, deadline: date, steps: Sequence[PlannedStep]
+) -> list[tuple[PlannedStep, date]]:
     """Due dates for steps done in order so that the last one ends on the deadline (倒排).
 
     The last step is due on the deadline (moved back to a working day); each earlier step is

@@ -19,19 +19,24 @@ periods = st.one_of(
 )
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2022", Period(2022, "year")),
-    ("2022Q3", Period(2022, "quarter", 3)),
-    ("2022q1", Period(2022, "quarter", 1)),
-    ("2022-09", Period(2022, "month", 9)),
-    ("2022-9", Period(2022, "month", 9)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022", Period(2022, "year")),
+        ("2022Q3", Period(2022, "quarter", 3)),
+        ("2022q1", Period(2022, "quarter", 1)),
+        ("2022-09", Period(2022, "month", 9)),
+        ("2022-9", Period(2022, "month", 9)),
+    ],
+)
 def test_parse_accepts_the_three_forms(text: str, expected: Period) -> None:
     assert Period.parse(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "22", "2022Q5", "2022Q0", "2022-13", "2022-00", "Q3",
-                                  "2022/09", "二〇二二", "1800"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "22", "2022Q5", "2022Q0", "2022-13", "2022-00", "Q3", "2022/09", "二〇二二", "1800"],
+)
 def test_parse_rejects_everything_else_with_a_chinese_message(text: str) -> None:
     with pytest.raises(PeriodError) as info:
         Period.parse(text)
@@ -70,8 +75,10 @@ def test_same_period_last_year_keeps_kind_and_index(period: Period) -> None:
     assert (last.year, last.kind, last.index) == (period.year - 1, period.kind, period.index)
 
 
-@given(st.dates(min_value=date(1950, 1, 1), max_value=date(2199, 12, 31)),
-       st.sampled_from(["year", "quarter", "month"]))
+@given(
+    st.dates(min_value=date(1950, 1, 1), max_value=date(2199, 12, 31)),
+    st.sampled_from(["year", "quarter", "month"]),
+)
 def test_containing_contains(day: date, kind: str) -> None:
     assert Period.containing(day, kind).contains(day)  # type: ignore[arg-type]
 
@@ -89,6 +96,5 @@ def test_q3_is_three_quarters_of_the_year() -> None:
 
 
 def test_year_to_date_lists_periods_in_order() -> None:
-    assert [str(p) for p in Period.parse("2022Q3").year_to_date()] == ["2022Q1", "2022Q2",
-                                                                        "2022Q3"]
+    assert [str(p) for p in Period.parse("2022Q3").year_to_date()] == ["2022Q1", "2022Q2", "2022Q3"]
     assert len(Period.all_in_year(2022, "month")) == 12

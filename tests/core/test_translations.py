@@ -31,8 +31,11 @@ def po_entries(text: str) -> list[tuple[str, str, bool]]:
             elif line.startswith('"') and key:
                 parts[key].append(line[1:-1])
         msgid = "".join(parts.get("msgid", []))
-        msgstr = "".join("".join(v) for k, v in parts.items() if k.startswith("msgstr")
-                         and (k == "msgstr" or k == "msgstr[0]"))
+        msgstr = "".join(
+            "".join(v)
+            for k, v in parts.items()
+            if k.startswith("msgstr") and (k == "msgstr" or k == "msgstr[0]")
+        )
         if msgid:
             entries.append((msgid, msgstr, fuzzy))
     return entries
@@ -52,11 +55,27 @@ def test_catalogue_is_up_to_date_with_the_code(tmp_path: Path) -> None:
     copy = tmp_path / "kaoping"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "zh_Hans", "--no-obsolete",
-         "--no-location", "-v", "0"],
-        cwd=copy, check=True, env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": ""},
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "--no-location",
+            "-v",
+            "0",
+        ],
+        cwd=copy,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": ""},
     )
-    fresh = {msgid for msgid, _s, _f in po_entries(
-        (copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text("utf-8"))}
+    fresh = {
+        msgid
+        for msgid, _s, _f in po_entries(
+            (copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text("utf-8")
+        )
+    }
     known = {msgid for msgid, _s, _f in po_entries(PO_FILE.read_text(encoding="utf-8"))}
     assert sorted(fresh - known) == []

@@ -17,7 +17,12 @@ def codes(qs) -> set[str]:
 
 def test_office_sees_its_county_and_below(world) -> None:
     assert codes(Unit.objects.for_user(world.users[Role.OFFICE])) == {
-        "C01", "T01", "T02", "D01", "D02"}
+        "C01",
+        "T01",
+        "T02",
+        "D01",
+        "D02",
+    }
 
 
 def test_reporter_sees_only_own_unit(world) -> None:
@@ -28,8 +33,9 @@ def test_leader_sees_portfolio_units(world) -> None:
     assert codes(Unit.objects.for_user(world.users[Role.LEADER])) == {"T01", "D01"}
 
 
-@pytest.mark.parametrize("role", [Role.INTERVIEWER, Role.AUDITOR, Role.SYSTEM_ADMIN,
-                                  Role.SECURITY_ADMIN])
+@pytest.mark.parametrize(
+    "role", [Role.INTERVIEWER, Role.AUDITOR, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN]
+)
 def test_roles_without_unit_data_see_no_units(world, role) -> None:
     assert not Unit.objects.for_user(world.users[role]).exists()
 
@@ -45,8 +51,7 @@ def test_assignments_follow_lead_and_supporting_units(world) -> None:
     assert set(Assignment.objects.for_user(reporter_b)) == {world.assignment_b}
     world.assignment_a.supporting_units.add(world.town_b)
     reporter_b = type(reporter_b).objects.get(pk=reporter_b.pk)  # fresh scope cache
-    assert set(Assignment.objects.for_user(reporter_b)) == {world.assignment_a,
-                                                            world.assignment_b}
+    assert set(Assignment.objects.for_user(reporter_b)) == {world.assignment_a, world.assignment_b}
 
 
 def test_roles_combine_by_or(world) -> None:

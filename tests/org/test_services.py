@@ -12,8 +12,9 @@ from kaoping.org.models import Person, Region, Role, Unit
 
 def test_unit_create_adds_child_and_audits(world) -> None:
     office = world.users[Role.OFFICE]
-    unit = services.unit_create(actor=office, code="T03", name="南河乡", kind=Unit.Kind.TOWN,
-                                parent=world.county)
+    unit = services.unit_create(
+        actor=office, code="T03", name="南河乡", kind=Unit.Kind.TOWN, parent=world.county
+    )
     assert Unit.objects.get_parent(unit) == world.county
     assert unit.path.startswith(world.county.path)
     event = AuditEvent.objects.get(action="unit.create", object_id=str(unit.pk))
@@ -22,16 +23,22 @@ def test_unit_create_adds_child_and_audits(world) -> None:
 
 def test_unit_create_refuses_duplicate_code(world) -> None:
     with pytest.raises(ApplicationError):
-        services.unit_create(actor=world.users[Role.OFFICE], code="T01", name="重复",
-                             kind=Unit.Kind.TOWN, parent=world.county)
+        services.unit_create(
+            actor=world.users[Role.OFFICE],
+            code="T01",
+            name="重复",
+            kind=Unit.Kind.TOWN,
+            parent=world.county,
+        )
 
 
 @pytest.mark.parametrize("role", [Role.REPORTER, Role.LEADER, Role.AUDITOR, Role.INSPECTOR])
 def test_unit_create_refused_for_other_roles(world, role) -> None:
     before = Unit.objects.count()
     with pytest.raises(PermissionDeniedError):
-        services.unit_create(actor=world.users[role], code="X1", name="x",
-                             kind=Unit.Kind.TOWN, parent=world.county)
+        services.unit_create(
+            actor=world.users[role], code="X1", name="x", kind=Unit.Kind.TOWN, parent=world.county
+        )
     assert Unit.objects.count() == before
 
 
@@ -60,22 +67,35 @@ def test_unit_update_rejects_tree_fields(world) -> None:
 
 def test_person_upsert_is_idempotent_and_sets_portfolio(world) -> None:
     office = world.users[Role.OFFICE]
-    person = services.person_upsert(actor=office, unit=world.county, name="陈副县长",
-                                    position=Person.Position.COUNTY_LEADER, title="副县长",
-                                    portfolio=[world.town_b])
-    again = services.person_upsert(actor=office, unit=world.county, name="陈副县长",
-                                   position=Person.Position.COUNTY_LEADER, title="副县长",
-                                   portfolio=[world.town_b])
+    person = services.person_upsert(
+        actor=office,
+        unit=world.county,
+        name="陈副县长",
+        position=Person.Position.COUNTY_LEADER,
+        title="副县长",
+        portfolio=[world.town_b],
+    )
+    again = services.person_upsert(
+        actor=office,
+        unit=world.county,
+        name="陈副县长",
+        position=Person.Position.COUNTY_LEADER,
+        title="副县长",
+        portfolio=[world.town_b],
+    )
     assert person.pk == again.pk
     assert list(again.portfolio.all()) == [world.town_b]
-    assert AuditEvent.objects.filter(action__startswith="person.",
-                                     object_id=str(person.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action__startswith="person.", object_id=str(person.pk)).count()
+        == 1
+    )
 
 
 def test_region_upsert_creates_once(world) -> None:
     office = world.users[Role.OFFICE]
-    province = services.region_upsert(actor=office, code="990000", name="示范省",
-                                      level=Region.Level.PROVINCE)
+    province = services.region_upsert(
+        actor=office, code="990000", name="示范省", level=Region.Level.PROVINCE
+    )
     services.region_upsert(actor=office, code="990000", name="示范省", level="province")
     assert Region.objects.filter(code="990000").count() == 1
     assert province.name == "示范省"

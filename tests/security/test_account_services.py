@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from kaoping.audit.models import AuditEvent
 from kaoping.core.errors import ApplicationError, PermissionDeniedError

@@ -43,8 +43,12 @@ def test_linear_case_hand_computed() -> None:
 
 
 def test_seasonal_expected_progress_and_projection() -> None:
-    series = Series(current={"2022Q3": D(700)}, last_year={"2021Q3": D(600)},
-                    two_years_ago={"2020Q3": D(500)}, last_year_full=D(1000))
+    series = Series(
+        current={"2022Q3": D(700)},
+        last_year={"2021Q3": D(600)},
+        two_years_ago={"2020Q3": D(500)},
+        last_year_full=D(1000),
+    )
     r = evaluate(AMOUNT, Q3, series)
     assert r.expected_progress == D("0.6") and r.expected_method == "seasonal"
     assert r.gap == D("10.0") and r.status == Status.GREEN
@@ -58,8 +62,12 @@ def test_seasonal_expected_progress_and_projection() -> None:
 
 def test_growth_indicator_is_judged_on_growth_minus_target_rate() -> None:
     spec = IndicatorSpec(kind="growth", target=D(8))
-    series = Series(current={"2022Q3": D(105)}, last_year={"2021Q3": D(100)},
-                    two_years_ago={"2020Q3": D(110)}, last_year_full=D(140))
+    series = Series(
+        current={"2022Q3": D(105)},
+        last_year={"2021Q3": D(100)},
+        two_years_ago={"2020Q3": D(110)},
+        last_year_full=D(140),
+    )
     r = evaluate(spec, Q3, series)
     assert r.yoy_growth == D(5)
     assert r.gap == D(-3) and r.status == Status.YELLOW
@@ -77,8 +85,11 @@ def test_negative_growth_is_red_under_tianjin_preset() -> None:
 
 def test_share_indicator_compares_the_share_in_points() -> None:
     spec = IndicatorSpec(kind="share", accumulation="point", target=D(45), baseline=D(40))
-    series = Series(current={"2022Q3": D("43.5")}, last_year={"2021Q3": D(41)},
-                    two_years_ago={"2020Q3": D("40.5")})
+    series = Series(
+        current={"2022Q3": D("43.5")},
+        last_year={"2021Q3": D(41)},
+        two_years_ago={"2020Q3": D("40.5")},
+    )
     r = evaluate(spec, Q3, series)
     assert r.yoy_growth == D("2.5") and r.yoy_growth_last_year == D("0.5")
     assert r.yoy_trend == Trend.IMPROVED
@@ -93,16 +104,23 @@ def test_lower_is_better() -> None:
     assert r.will_meet_target is False
 
 
-@pytest.mark.parametrize("spec,series", [
-    (IndicatorSpec(target=None), Series(current={"2022Q3": D(5)})),
-    (IndicatorSpec(target=D(0)), Series(current={"2022Q3": D(5)})),
-    (IndicatorSpec(target=D(10)), Series()),
-    (IndicatorSpec(kind="growth", target=D(5)), Series(current={"2022Q3": D(5)},
-                                                        last_year={"2021Q3": D(0)})),
-    (IndicatorSpec(kind="growth", target=D(5)), Series(current={"2022Q3": D(5)},
-                                                        last_year={"2021Q3": D(-3)})),
-    (IndicatorSpec(direction="lower", target=D(5)), Series(current={"2022Q3": D(0)})),
-])
+@pytest.mark.parametrize(
+    "spec,series",
+    [
+        (IndicatorSpec(target=None), Series(current={"2022Q3": D(5)})),
+        (IndicatorSpec(target=D(0)), Series(current={"2022Q3": D(5)})),
+        (IndicatorSpec(target=D(10)), Series()),
+        (
+            IndicatorSpec(kind="growth", target=D(5)),
+            Series(current={"2022Q3": D(5)}, last_year={"2021Q3": D(0)}),
+        ),
+        (
+            IndicatorSpec(kind="growth", target=D(5)),
+            Series(current={"2022Q3": D(5)}, last_year={"2021Q3": D(-3)}),
+        ),
+        (IndicatorSpec(direction="lower", target=D(5)), Series(current={"2022Q3": D(0)})),
+    ],
+)
 def test_missing_or_zero_bases_are_not_comparable(spec, series) -> None:
     r = evaluate(spec, Q3, series)
     assert r.status == Status.NOT_COMPARABLE
@@ -114,11 +132,16 @@ def test_growth_helpers() -> None:
     assert two_year_average_growth(D(21), D(0)).quantize(D("0.0001")) == D("10.0000")
 
 
-@pytest.mark.parametrize("preset,gap_values", [
-    ("default", {D(0): Status.GREEN, D(-10): Status.YELLOW, D("-10.01"): Status.RED}),
-    ("yinchuan", {D(-9): Status.GREEN, D(-10): Status.YELLOW, D(-30): Status.YELLOW,
-                  D(-31): Status.RED}),
-])
+@pytest.mark.parametrize(
+    "preset,gap_values",
+    [
+        ("default", {D(0): Status.GREEN, D(-10): Status.YELLOW, D("-10.01"): Status.RED}),
+        (
+            "yinchuan",
+            {D(-9): Status.GREEN, D(-10): Status.YELLOW, D(-30): Status.YELLOW, D(-31): Status.RED},
+        ),
+    ],
+)
 def test_status_presets(preset, gap_values) -> None:
     from kaoping.tracking.calculations import status_for_gap
 
@@ -135,8 +158,9 @@ def test_sanya_preset_scales_with_expected_progress() -> None:
     assert status_for_gap(rule, D(-38), D("0.75")) == Status.RED
 
 
-decimals = st.decimals(min_value=D("0.01"), max_value=D("1e9"), places=2, allow_nan=False,
-                       allow_infinity=False)
+decimals = st.decimals(
+    min_value=D("0.01"), max_value=D("1e9"), places=2, allow_nan=False, allow_infinity=False
+)
 quarters = st.integers(1, 4).map(lambda q: Period(2022, "quarter", q))
 
 
@@ -159,8 +183,7 @@ def test_linear_projection_is_exact_for_a_linear_series(rate, period) -> None:
 
 @given(actual=decimals, last=decimals)
 def test_seasonal_projection_reproduces_last_years_shape(actual, last) -> None:
-    series = Series(current={"2022Q3": actual}, last_year={"2021Q3": last},
-                    last_year_full=last * 2)
+    series = Series(current={"2022Q3": actual}, last_year={"2021Q3": last}, last_year_full=last * 2)
     r = evaluate(IndicatorSpec(target=D(1)), Q3, series)
     assert r.projection == actual * 2
 
@@ -169,8 +192,10 @@ def test_milestones() -> None:
     today = date(2022, 10, 10)
     assert milestone_status([], today) == Status.NOT_COMPARABLE
     assert milestone_status([MilestoneState(due=date(2022, 10, 9))], today) == Status.RED
-    assert milestone_status([MilestoneState(due=date(2022, 10, 9),
-                                            done_on=date(2022, 10, 8))], today) == Status.GREEN
+    assert (
+        milestone_status([MilestoneState(due=date(2022, 10, 9), done_on=date(2022, 10, 8))], today)
+        == Status.GREEN
+    )
     soon = [MilestoneState(due=date(2022, 10, 14))]
     assert milestone_status(soon, today) == Status.YELLOW
     started = [MilestoneState(due=date(2022, 10, 14), started=True)]

@@ -50,8 +50,10 @@ def test_plan_backward_refuses_zero_length_steps() -> None:
         plan_backward(WorkCalendar(), date(2022, 12, 31), [PlannedStep("x", 0)])
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
-       st.integers(min_value=-300, max_value=300))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    st.integers(min_value=-300, max_value=300),
+)
 def test_shift_is_reversible_on_working_days(day: date, n: int) -> None:
     cal = WorkCalendar()
     start = cal.on_or_before(day)
@@ -70,5 +72,7 @@ def test_official_rows_come_from_chinese_calendar_and_unknown_years_do_not_crash
 
 def test_week_without_holidays_has_five_working_days() -> None:
     monday = date(2022, 11, 7)
-    assert WorkCalendar().working_days_between(monday - timedelta(days=1),
-                                               monday + timedelta(days=6)) == 5
+    assert (
+        WorkCalendar().working_days_between(monday - timedelta(days=1), monday + timedelta(days=6))
+        == 5
+    )
