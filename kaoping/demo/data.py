@@ -843,17 +843,18 @@ PROVINCIAL_TREE: tuple[IndicatorSpec, ...] = (
                 code="B03",
                 name="信息安全等级保护备案",
                 points="2",
-                kind=Kind.QUALITATIVE,
+                kind=Kind.MILESTONE,
                 target_text={
                     2021: "全县重要信息系统完成等级保护定级备案",
                     2022: "完善被退回的《信息系统安全等级保护备案表》并重新报送，备案经审核通过，"
                     "按期完成等级测评和整改",
                 },
-                scoring_rule=Rule.THRESHOLD,
-                frequency=Freq.HALF_YEARLY,
+                scoring_rule=Rule.MILESTONES,
                 evidence="备案表及公安机关备案证明、等级测评报告",
                 lead="SFX-GAJ",
                 supporting=("SFX-ZWJ", "SFX-ZFB"),
+                description="定级、备案、测评、整改按倒排节点推进；被退回的备案表由公安局及时完善后"
+                "再上报。",
             ),
             IndicatorSpec(
                 code="B04",

@@ -4,8 +4,9 @@ Every row is looked up by its natural key first (region and unit codes; unit + n
 for persons; user names; cycle + owner + code for plans; plan + code for indicators) and
 only what is missing is written, through the org and plans services (actor None: the system
 itself), so a second run writes nothing and records no second set of audit events. A plan
-that already exists and is no longer a draft is left exactly as it is. Everything runs in
-one transaction: a failure leaves the database as it was.
+that already exists and is no longer a draft is left exactly as it is. The progress data of
+2021 and 2022 (kaoping.demo.progress) comes last. Everything runs in one transaction: a
+failure leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaoping.audit.services import audit_event
 from kaoping.demo import data
+from kaoping.demo.progress import ProgressSummary, load_progress
 from kaoping.org import services as org_services
 from kaoping.org.middleware import password_change_due
 from kaoping.org.models import Person, Region, RoleGrant, Unit, User
@@ -65,10 +67,11 @@ class DemoSummary:
     kept_plans: list[str] = field(default_factory=list)
     logins: list[DemoLogin] = field(default_factory=list)
     seconds: float = 0.0
+    progress: ProgressSummary | None = None
 
     @property
     def created_total(self) -> int:
-        return sum(self.created.values())
+        return sum(self.created.values()) + (self.progress.created_total if self.progress else 0)
 
 
 def load_demo(*, password: str | None = None) -> DemoSummary:
@@ -77,7 +80,9 @@ def load_demo(*, password: str | None = None) -> DemoSummary:
     loader = _Loader(password or settings.KAOPING_DEMO_PASSWORD)
     with transaction.atomic():
         loader.run()
+        progress = load_progress()
     summary = loader.summary()
+    summary.progress = progress
     summary.seconds = time.perf_counter() - started
     return summary
 

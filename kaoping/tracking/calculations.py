@@ -130,13 +130,27 @@ def two_year_average_growth(g1: Decimal, g2: Decimal) -> Decimal:
     return (product.sqrt() - ONE) * HUNDRED
 
 
+def _target_moves_from_baseline(spec: IndicatorSpec) -> bool:
+    """Whether the target asks to move from the baseline in the indicator's better direction;
+    a ceiling above the baseline (lower is better) or a floor below it (higher is better) is
+    judged as a plain ratio instead."""
+    if spec.baseline is None or spec.target is None or spec.target == spec.baseline:
+        return False
+    if spec.direction == "lower":
+        return spec.target < spec.baseline
+    return spec.target > spec.baseline
+
+
 def completion(spec: IndicatorSpec, actual: Decimal | None) -> Decimal | None:
     """Completion c as a fraction of the target, by the indicator's kind and direction."""
     if actual is None or spec.target is None or spec.target == 0:
         return None
     if spec.kind == "growth":
         return None  # judged on growth − target rate, see evaluate()
-    if spec.accumulation == "point" and spec.baseline is not None and spec.target != spec.baseline:
+    if spec.accumulation == "point" and _target_moves_from_baseline(spec):
+        # Progress from the baseline toward a target that asks for a move in the better
+        # direction (raise a share, cut a rate).
+        assert spec.baseline is not None
         return (actual - spec.baseline) / (spec.target - spec.baseline)
     if spec.direction == "lower":
         return _div(spec.target, actual)
@@ -149,7 +163,7 @@ def expected_progress(
     """序时进度 e(t): seasonal from last year's shape where it exists, else linear."""
     if spec.kind == "growth":
         return None, "not_applicable"
-    if spec.accumulation == "point" and spec.baseline is None:
+    if spec.accumulation == "point" and not _target_moves_from_baseline(spec):
         return ONE, "level"
     linear = Decimal(period.elapsed_share.numerator) / Decimal(period.elapsed_share.denominator)
     if spec.accumulation == "cumulative" and spec.direction != "lower":
@@ -211,15 +225,18 @@ def growth_status(
     return status_for_gap(rule, g - target_rate, None)
 
 
-def trend(this_year: Decimal | None, last_year: Decimal | None) -> Trend:
-    """Whether this year's growth beat last year's at the same period (增速比去年同期提高)."""
+def trend(this_year: Decimal | None, last_year: Decimal | None, direction: str = "higher") -> Trend:
+    """Whether this year's change beat last year's at the same period (增速比去年同期提高).
+
+    For a lower-is-better indicator (e.g. work-safety deaths) the smaller change is the
+    improvement.
+    """
     if this_year is None or last_year is None:
         return Trend.NOT_COMPARABLE
-    if this_year > last_year:
-        return Trend.IMPROVED
-    if this_year < last_year:
-        return Trend.DECLINED
-    return Trend.UNCHANGED
+    if this_year == last_year:
+        return Trend.UNCHANGED
+    better = this_year < last_year if direction == "lower" else this_year > last_year
+    return Trend.IMPROVED if better else Trend.DECLINED
 
 
 def will_meet(spec: IndicatorSpec, projected: Decimal | None, series: Series) -> bool | None:
@@ -278,7 +295,7 @@ def evaluate(
         status=status,
         yoy_growth=yoy,
         yoy_growth_last_year=yoy_last,
-        yoy_trend=trend(yoy, yoy_last),
+        yoy_trend=trend(yoy, yoy_last, spec.direction),
         projection=projected,
         projection_method=projection_method,
         will_meet_target=will_meet(spec, projected, series),

@@ -207,3 +207,30 @@ def test_escalation_follows_consecutive_red_periods() -> None:
     R, G = Status.RED, Status.GREEN
     assert consecutive_red([R, G, R, R]) == 2
     assert [escalation_level(n) for n in range(5)] == [None, "blue", "yellow", "red", "red"]
+
+
+def test_a_ceiling_above_the_baseline_is_judged_as_a_ratio() -> None:
+    # given an unemployment rate (lower is better) capped at 4.5 % from a baseline of 4.0 %
+    spec = IndicatorSpec(
+        direction="lower", accumulation="point", target=D("4.5"), baseline=D("4.0")
+    )
+    # when it falls to 3.6 %, then it is well within the cap: green, not red
+    r = evaluate(spec, Q3, Series(current={"2022Q3": D("3.6")}))
+    assert r.completion == D("4.5") / D("3.6")
+    assert r.status == Status.GREEN
+
+
+def test_a_reduction_target_measures_progress_from_the_baseline() -> None:
+    spec = IndicatorSpec(direction="lower", accumulation="point", target=D(80), baseline=D(100))
+    r = evaluate(spec, Q3, Series(current={"2022Q3": D(90)}))
+    assert r.completion == D("0.5") and r.expected_progress == D("0.75")
+    assert r.status == Status.RED  # gap −25 pp
+
+
+def test_trend_respects_direction() -> None:
+    spec = IndicatorSpec(direction="lower", target=D(10))
+    series = Series(
+        current={"2022Q3": D(8)}, last_year={"2021Q3": D(10)}, two_years_ago={"2020Q3": D(10)}
+    )
+    # deaths fell 20 % after no change a year before: an improvement
+    assert evaluate(spec, Q3, series).yoy_trend == Trend.IMPROVED

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from kaoping.audit.models import AuditEvent
 from kaoping.core.errors import ApplicationError, ConflictError, PermissionDeniedError
@@ -28,6 +29,13 @@ from tests.factories import PersonFactory
 
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 STEPS = [("方案制定", 3), ("设备采购", 5), ("认证验收", 2)]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The assertions below match the English message texts (msgids)."""
+    with translation.override("en"):
+        yield
 
 
 def pdf(name: str = "验收报告.pdf", body: bytes = PDF) -> SimpleUploadedFile:

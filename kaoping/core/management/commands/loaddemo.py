@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kaoping.demo.loader import COUNT_LABELS, DemoSummary, load_demo
+from kaoping.demo.progress import PROGRESS_LABELS
 from kaoping.org.models import Role
 
 
@@ -54,13 +55,19 @@ class Command(BaseCommand):
                 % {"plans": ", ".join(summary.kept_plans)}
             )
         lines.append("")
-        lines += format_table(
-            [_("What"), _("Total"), _("Added now")],
-            [
-                [str(COUNT_LABELS[key]), str(total), str(summary.created.get(key, 0))]
-                for key, total in summary.counts.items()
-            ],
-        )
+        rows = [
+            [str(COUNT_LABELS[key]), str(total), str(summary.created.get(key, 0))]
+            for key, total in summary.counts.items()
+        ]
+        progress = summary.progress
+        if progress is not None:
+            rows += [
+                [str(PROGRESS_LABELS[key]), str(total), str(progress.created.get(key, 0))]
+                for key, total in progress.counts.items()
+            ]
+        lines += format_table([_("What"), _("Total"), _("Added now")], rows)
+        if progress is not None and progress.counts.get("reports"):
+            lines += ["", *self.progress_report(summary)]
         lines += [
             "",
             _("Demo logins (password %(password)s):")
@@ -86,3 +93,31 @@ class Command(BaseCommand):
             rows,
         )
         return lines
+
+    def progress_report(self, summary: DemoSummary) -> list[str]:
+        """What the progress data shows at the end of the third quarter of 2022."""
+        progress = summary.progress
+        assert progress is not None
+        return [
+            _(
+                "Progress as at %(period)s (supervision sweep of %(day)s): of the "
+                "%(macro)d macro-economic indicators, %(improved)d grew faster than a year "
+                "before and %(declined)d slower; %(red)d items far behind and %(yellow)d "
+                "behind schedule."
+            )
+            % {
+                "period": progress.period,
+                "day": progress.sweep_day.isoformat(),
+                "macro": progress.macro_total,
+                "improved": progress.macro_improved,
+                "declined": progress.macro_declined,
+                "red": progress.far_behind,
+                "yellow": progress.behind,
+            },
+            _("Reports under review: %(review)d, returned: %(returned)d, late: %(late)d.")
+            % {
+                "review": progress.under_review,
+                "returned": progress.returned,
+                "late": progress.late,
+            },
+        ]
