@@ -7,9 +7,12 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
 
 from kaoping.core.errors import ApplicationError
 
@@ -68,3 +71,19 @@ class ApplicationErrorMiddleware:
             {"message": exc.message, "extra": exc.extra},
             status=exc.status_code,
         )
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Chinese unless the user chose otherwise with the language menu (its cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so an office PC
+    with an English browser would show English; the language of a government system is
+    the user's explicit choice instead.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

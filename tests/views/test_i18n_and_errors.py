@@ -102,3 +102,12 @@ def test_application_error_page(world) -> None:
     )
     assert response is not None and response.status_code == 400
     assert "计划已发布" in response.content.decode()
+
+
+def test_chinese_is_the_default_whatever_the_browser_asks(client) -> None:
+    # given a browser that prefers English, when it opens the login page without a choice
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    # then the page is Chinese; the language menu is the only way to English
+    assert "登录" in page
+    client.cookies["django_language"] = "en"
+    assert "Sign in" in client.get("/").content.decode()

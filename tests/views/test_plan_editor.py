@@ -265,10 +265,10 @@ def test_indicator_create_under_parent(world, office) -> None:
 )
 def test_scoring_params_are_validated(world, office, params, fragment) -> None:
     url = reverse("plans:indicator_create", kwargs={"pk": world.plan.pk})
+    office.cookies["django_language"] = "en"  # English messages below
     response = office.post(
         url,
         indicator_data(parent=world.category.pk, scoring_params=params),
-        HTTP_ACCEPT_LANGUAGE="en",  # the fragments below are the English messages
     )
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["scoring_params"])
