@@ -57,7 +57,7 @@ lint: test-deps
 typecheck: test-deps
 	$(BIN)/mypy
 
-migrations-check: test-deps
+migrations-check: test-deps frontend
 	KAOPING_DATA_DIR=$$(mktemp -d) $(BIN)/kaoping makemigrations --check --dry-run
 
 pytest: test-deps frontend messages

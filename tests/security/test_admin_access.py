@@ -127,7 +127,7 @@ def test_the_office_adds_units_only_under_a_unit_in_its_scope(world: World) -> N
         "/admin/org/unit/add/", {**data, "treebeard_ref_node": str(world.county.pk)}
     )
     assert added.status_code == 302
-    assert Unit.objects.get(code="T09").get_parent() == world.county
+    assert Unit.objects.get_parent(Unit.objects.get(code="T09")) == world.county
     assert (
         LogEntry.objects.get_for_object(Unit.objects.get(code="T09")).get().actor
         == world.users[Role.OFFICE]
