@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "kaoping.org",
     "kaoping.plans",
     "kaoping.tracking",
+    "kaoping.inspections",
+    "kaoping.appraisal",
+    "kaoping.scoring",
 ]
 
 MIDDLEWARE = [

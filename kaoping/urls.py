@@ -16,6 +16,9 @@ urlpatterns = [
     path("org/", include("kaoping.org.urls")),
     path("plans/", include("kaoping.plans.urls")),
     path("tracking/", include("kaoping.tracking.urls")),
+    path("inspections/", include("kaoping.inspections.urls")),
+    path("appraisal/", include("kaoping.appraisal.urls")),
+    path("scoring/", include("kaoping.scoring.urls")),
     path("audit/", include("kaoping.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,7 @@
+"""Pages of the appraisal app."""
+
+from django.urls import URLPattern
+
+app_name = "appraisal"
+
+urlpatterns: list[URLPattern] = []
