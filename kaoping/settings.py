@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kaoping.inspections",
     "kaoping.appraisal",
     "kaoping.scoring",
+    "kaoping.api",
 ]
 
 MIDDLEWARE = [
