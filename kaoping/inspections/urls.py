@@ -1,7 +1,7 @@
-"""Pages of the inspections app."""
+"""Pages of the inspections app (kaoping.inspections.views)."""
 
-from django.urls import URLPattern
+from kaoping.inspections.views import urlpatterns
 
 app_name = "inspections"
 
-urlpatterns: list[URLPattern] = []
+__all__ = ["app_name", "urlpatterns"]
