@@ -1,7 +1,7 @@
-"""Pages of the appraisal app."""
+"""Pages of the appraisal app: leader evaluation (领导评价) under leader/."""
 
-from django.urls import URLPattern
+from kaoping.appraisal import views
 
 app_name = "appraisal"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [*views.urlpatterns]
