@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +46,10 @@ class SessionExpiryMiddleware:
 
                 session_expired(request=request, user=user, idle=idle)
                 logout(request)
-                messages.info(request, _("Your session has expired. Please sign in again."))
+                message = _("Your session has expired. Please sign in again.")
+                if _is_api(request):
+                    return _api_unauthorized(message)
+                messages.info(request, message)
                 return _redirect(
                     request, redirect_to_login(request.get_full_path(), reverse("login"))
                 )
@@ -78,8 +81,23 @@ class PasswordChangeRequiredMiddleware:
         if due:
             exempt = {reverse(name) for name in _EXEMPT_NAMES}
             if request.path not in exempt and not request.path.startswith(settings.STATIC_URL):
+                if _is_api(request):
+                    return _api_unauthorized(
+                        _("Change your password on the sign-in page before using the API.")
+                    )
                 return _redirect(request, redirect("password_change"))
         return self.get_response(request)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _api_unauthorized(message: str) -> HttpResponse:
+    """The API's error body (docs/api.md) instead of a redirect to an HTML page."""
+    return JsonResponse(
+        {"error": {"code": "unauthorized", "message": message, "details": []}}, status=401
+    )
 
 
 def _redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse:

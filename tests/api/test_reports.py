@@ -35,6 +35,7 @@ def test_create_then_update_a_draft(api: Any) -> None:
     assert report["last_year_value"] == "70.0000"
     assert report["actions"]["submit"] is True
     assert AuditEvent.objects.filter(action="report.create", object_id=str(report["id"])).exists()
+    assert ProgressReport.objects.get(pk=report["id"]).source == "api"
 
     updated = client.post("/reports", body(api, value="80", row_version=report["row_version"]))
     assert updated.status_code == 200, updated.content

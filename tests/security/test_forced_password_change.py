@@ -128,3 +128,13 @@ def test_a_reset_by_the_system_administrator_forces_a_change_again(world: World)
     reporter.refresh_from_db()
     assert reporter.must_change_password
     assert [e.reason for e in events("user.password_reset")] == ["forgotten"]
+
+
+def test_the_api_answers_json_401_until_the_password_is_changed(
+    new_office_account: Client,
+) -> None:
+    new_office_account.cookies["django_language"] = "en"
+    response = new_office_account.get("/api/v1/me")
+    assert response.status_code == 401
+    body = response.json()["error"]
+    assert body["code"] == "unauthorized" and "password" in body["message"]

@@ -90,3 +90,13 @@ def test_an_expired_htmx_request_gets_a_whole_page_redirect(world: World) -> Non
     response = client.get(PAGE, headers={"HX-Request": "true"})
     assert response.status_code == 204
     assert response["HX-Redirect"].startswith(reverse("login"))
+
+
+def test_an_expired_session_calling_the_api_gets_a_json_401_not_a_redirect(
+    signed_in: Client,
+) -> None:
+    set_clock(signed_in, seen_at=31 * 60)
+    response = signed_in.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert "_auth_user_id" not in signed_in.session

@@ -78,6 +78,7 @@ def report_save(request: HttpRequest, payload: ReportIn) -> Any:
         value=payload.value,
         last_year_value=payload.last_year_value,
         narrative=payload.narrative,
+        source="api",
     )
     status = 201 if existing is None else 200
     return Status(status, report_selectors.access_report(user=user, pk=report.pk))

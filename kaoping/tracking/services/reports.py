@@ -218,9 +218,11 @@ def report_create_draft(
     value: Any = None,
     last_year_value: Any = None,
     narrative: str = "",
+    source: str = "web",
 ) -> ProgressReport:
     """Start a unit's report on an indicator for one of its reporting periods (a reporter of
-    the unit). One current report per indicator, unit and period: a second one is refused."""
+    the unit). One current report per indicator, unit and period: a second one is refused.
+    `source` says where it came from: "web", "api", or an imported workbook's SHA-256."""
     if not selectors.can_create_report(actor, unit):
         raise _deny()
     try:
@@ -272,7 +274,7 @@ def report_create_draft(
         narrative=_clean_text(narrative, NARRATIVE_LENGTH, _("The narrative")),
         deadline=selectors.reporting_deadline(plan, own),
         created_by=actor,
-        source="web",
+        source=source[:80],
     )
     try:
         with transaction.atomic():
@@ -338,9 +340,10 @@ def report_save(
     narrative: str = "",
     files: Sequence[File] = (),
     submit: bool = False,
+    source: str = "web",
 ) -> ProgressReport:
     """What the report form does, all or nothing: start a draft (no `report`) or change one,
-    attach the files chosen, and submit it if asked."""
+    attach the files chosen, and submit it if asked. `source` marks a new draft's origin."""
     if report is None:
         if indicator is None or unit is None or period is None:
             raise ApplicationError(_("Choose the indicator, unit and period of the report."))
@@ -352,6 +355,7 @@ def report_save(
             value=value,
             last_year_value=last_year_value,
             narrative=narrative,
+            source=source,
         )
     else:
         if expected_version is None:
