@@ -187,7 +187,7 @@ class ProgressReport(TimestampedModel):
         _("source"),
         max_length=80,
         blank=True,
-        help_text=_("web, api, or the SHA-256 of the imported workbook"),
+        help_text=_("web, or the SHA-256 of the imported workbook"),
     )
 
     class Meta:
