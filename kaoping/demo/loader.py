@@ -5,8 +5,9 @@ for persons; user names; cycle + owner + code for plans; plan + code for indicat
 only what is missing is written, through the org and plans services (actor None: the system
 itself), so a second run writes nothing and records no second set of audit events. A plan
 that already exists and is no longer a draft is left exactly as it is. The progress data of
-2021 and 2022 (kaoping.demo.progress) comes last. Everything runs in one transaction: a
-failure leaves the database as it was.
+2021 and 2022 (kaoping.demo.progress) comes next, then the 2022 inspections, leader
+ratings and scoring runs built on them (kaoping.demo.inspections, .leader_ratings,
+.scoring). Everything runs in one transaction: a failure leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kaoping.audit.services import audit_event
 from kaoping.demo import data
+from kaoping.demo.inspections import load_inspections
+from kaoping.demo.leader_ratings import load_leader_ratings
 from kaoping.demo.progress import ProgressSummary, load_progress
+from kaoping.demo.scoring import load_scoring
 from kaoping.org import services as org_services
 from kaoping.org.middleware import password_change_due
 from kaoping.org.models import Person, Region, RoleGrant, Unit, User
@@ -68,10 +72,16 @@ class DemoSummary:
     logins: list[DemoLogin] = field(default_factory=list)
     seconds: float = 0.0
     progress: ProgressSummary | None = None
+    # Rows each later part of the demo added this run: inspections, leader ratings, scoring.
+    parts: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def created_total(self) -> int:
-        return sum(self.created.values()) + (self.progress.created_total if self.progress else 0)
+        return (
+            sum(self.created.values())
+            + (self.progress.created_total if self.progress else 0)
+            + sum(sum(part.values()) for part in self.parts.values())
+        )
 
 
 def load_demo(*, password: str | None = None) -> DemoSummary:
@@ -81,8 +91,15 @@ def load_demo(*, password: str | None = None) -> DemoSummary:
     with transaction.atomic():
         loader.run()
         progress = load_progress()
+        # Inspections and leader ratings feed the scoring runs, so they come first.
+        parts = {
+            "inspections": load_inspections(),
+            "leader_ratings": load_leader_ratings(),
+            "scoring": load_scoring(),
+        }
     summary = loader.summary()
     summary.progress = progress
+    summary.parts = parts
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -375,6 +392,13 @@ class _Loader:
 
     def _load_assignments(self, indicators: list[tuple[Indicator, data.IndicatorSpec]]) -> None:
         with_lead = [(ind, node, node.lead) for ind, node in indicators if node.lead]
+        with_lead += [  # each member of the groups answers for its own share (任务分解)
+            (ind, node, member)
+            for ind, node in indicators
+            if node.member_leads
+            for group in node.groups
+            for member in data.group_members(group)
+        ]
         existing = set(
             Assignment.objects.filter(
                 indicator__in=[ind for ind, _node, _lead in with_lead]

@@ -67,3 +67,46 @@ def roles_required(roles: Iterable[str]) -> Callable[[View], View]:
         return login_required(wrapper)
 
     return decorator
+
+
+# Inspections (kaoping.inspections): 察访核验 rounds, findings, deductions, appeals and
+# rectifications. Everyone doing evaluation work reads them in scope (leaders read only);
+# the office and inspectors record rounds, findings and deductions and verify
+# rectifications; a unit's head and reporters appeal and report rectification progress;
+# the office confirms deductions, rules on appeals and closes rectifications (销号).
+INSPECTION_ROLES = frozenset(
+    {Role.OFFICE, Role.INSPECTOR, Role.UNIT_HEAD, Role.REPORTER, Role.LEADER}
+)
+INSPECTION_WRITE_ROLES = frozenset({Role.OFFICE, Role.INSPECTOR})
+APPEAL_ROLES = frozenset({Role.UNIT_HEAD, Role.REPORTER})
+INSPECTION_OFFICE_ROLES = frozenset({Role.OFFICE})
+RECTIFICATION_WORK_ROLES = frozenset({Role.UNIT_HEAD, Role.REPORTER})
+# The inspections' 谁丢分谁负责 page (deductions by responsible unit and leader).
+DEDUCTION_ACCOUNTABILITY_ROLES = frozenset(
+    {Role.OFFICE, Role.INSPECTOR, Role.LEADER, Role.UNIT_HEAD}
+)
+
+# Leader evaluation (kaoping.appraisal, 领导评价): a county leader fills in their own ballot
+# sheet (never anyone else's); the office sets up rounds, assigns raters, follows completion,
+# reminds, opens and closes rounds and reads the frozen results.
+LEADER_RATING_ROLES = frozenset({Role.LEADER})
+LEADER_RATING_OFFICE_ROLES = frozenset({Role.OFFICE})
+
+# Scoring (kaoping.scoring.views): published official results are read by everyone doing
+# evaluation work, each in their data scope (unit heads and reporters their own unit only);
+# runs, what-ifs, vetoes, adjustments, tie decisions and component scores are the office's.
+SCORING_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.UNIT_HEAD, Role.REPORTER})
+SCORING_OFFICE_ROLES = frozenset({Role.OFFICE})
+ACCOUNTABILITY_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.UNIT_HEAD})
+
+# REST API v1 (kaoping.api): everyone doing evaluation work uses it, each in their data scope;
+# the auditor, the system and security administrators and interviewers have no business
+# there and get 404 from every endpoint (as from a page outside their roles). Progress
+# reports are read as on the pages (REPORT_ROLES) and written by a unit's reporters only;
+# tracking figures as on the dashboards; one's own notifications.
+API_ROLES = CATALOGUE_ROLES
+API_UNIT_ROLES = CATALOGUE_ROLES
+API_TRACKING_ROLES = CATALOGUE_ROLES
+API_REPORT_ROLES = REPORT_ROLES & API_ROLES
+API_REPORT_WRITE_ROLES = frozenset({Role.REPORTER})
+API_NOTIFICATION_ROLES = NOTIFICATION_ROLES & API_ROLES

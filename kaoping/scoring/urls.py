@@ -1,7 +1,7 @@
 """Pages of the scoring app."""
 
-from django.urls import URLPattern
+from kaoping.scoring.views import urlpatterns
 
 app_name = "scoring"
 
-urlpatterns: list[URLPattern] = []
+__all__ = ["app_name", "urlpatterns"]

@@ -8,10 +8,17 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kaoping.demo.loader import COUNT_LABELS, DemoSummary, load_demo
 from kaoping.demo.progress import PROGRESS_LABELS
 from kaoping.org.models import Role
+
+PART_LABELS = {
+    "inspections": gettext_lazy("Inspections, deductions and rectifications"),
+    "leader_ratings": gettext_lazy("Leader evaluation"),
+    "scoring": gettext_lazy("Scoring runs, vetoes and adjustments"),
+}
 
 
 def display_width(text: str) -> int:
@@ -66,6 +73,15 @@ class Command(BaseCommand):
                 for key, total in progress.counts.items()
             ]
         lines += format_table([_("What"), _("Total"), _("Added now")], rows)
+        if summary.parts:
+            lines.append("")
+            lines += format_table(
+                [_("Evaluation data"), _("Added now")],
+                [
+                    [str(PART_LABELS.get(name, name)), str(sum(created.values()))]
+                    for name, created in summary.parts.items()
+                ],
+            )
         if progress is not None and progress.counts.get("reports"):
             lines += ["", *self.progress_report(summary)]
         lines += [
