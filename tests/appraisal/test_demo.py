@@ -20,7 +20,7 @@ from tests.demo.conftest import demo  # noqa: F401  (the demo county, loaded onc
 
 @pytest.mark.usefixtures("db")
 def test_demo_round_is_closed_with_a_result_for_every_unit_and_idempotent(demo) -> None:  # noqa: F811
-    created = load_leader_ratings()
+    created = demo.parts["leader_ratings"]  # what load_demo's own call created
     plan = Plan.objects.get(cycle__year=2022, code="county-2022")
     round = LeaderRatingRound.objects.get(plan=plan, name=ROUND_NAME)
     units = set(plan_units(plan).values_list("pk", flat=True))

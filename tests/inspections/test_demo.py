@@ -30,8 +30,7 @@ from kaoping.plans.models import Plan
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, int]]:
     """The demo county with its inspections, loaded once for the module, rolled back after."""
     with django_db_blocker.unblock(), transaction.atomic():
-        load_demo()
-        yield load_inspections()
+        yield load_demo().parts["inspections"]
         transaction.set_rollback(True)
 
 
