@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kaoping.core.models import TimestampedModel
 from kaoping.core.scope import DataScope, ScopedQuerySet
@@ -113,7 +114,7 @@ class Finding(TimestampedModel):
         on_delete=models.PROTECT,
         related_name="inspection_findings",
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("inspection finding", "title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     severity = models.CharField(
         _("severity"), max_length=8, choices=Severity.choices, default=Severity.GENERAL
@@ -146,7 +147,7 @@ class Finding(TimestampedModel):
 
     class Meta:
         verbose_name = _("finding")
-        verbose_name_plural = _("findings")
+        verbose_name_plural = pgettext_lazy("inspection finding", "findings")
         ordering = ["-found_on", "-pk"]
         indexes = [models.Index(fields=["round", "unit"])]
 

@@ -26,6 +26,7 @@ from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kaoping.audit.services import audit_event
 from kaoping.core.errors import ApplicationError, ConflictError, PermissionDeniedError
@@ -421,7 +422,7 @@ def finding_record(
         round=inspection_round,
         unit=unit,
         indicator=indicator,
-        title=_text(title, _("title"), limit=TITLE_LIMIT),
+        title=_text(title, pgettext("inspection finding", "title"), limit=TITLE_LIMIT),
         description=_text(description, _("description"), required=False),
         severity=severity,
         found_on=found_on,
@@ -471,7 +472,7 @@ def finding_update(
         finding,
         expected_version=expected_version,
         changes={
-            "title": _text(title, _("title"), limit=TITLE_LIMIT),
+            "title": _text(title, pgettext("inspection finding", "title"), limit=TITLE_LIMIT),
             "description": _text(description, _("description"), required=False),
             "severity": severity,
             "found_on": found_on,

@@ -3,6 +3,7 @@ provincial plan with its own round, plus small helpers to record findings and de
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from kaoping.inspections import services
 from kaoping.inspections.models import Deduction, Finding, InspectionRound
@@ -128,3 +130,10 @@ def insp(world: Any) -> Inspections:
 
 def points(value: str) -> Decimal:
     return Decimal(value)
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Messages compared below are the English msgids; the site itself defaults to Chinese."""
+    with translation.override("en"):
+        yield

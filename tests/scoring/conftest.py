@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from kaoping.plans.models import Indicator, Plan, UnitGroup
 from kaoping.tracking.models import ProgressReport
@@ -67,3 +69,10 @@ def scored(world: Any) -> Any:
         ind.refresh_from_db()
     plan.refresh_from_db()
     return world
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Messages compared below are the English msgids; the site itself defaults to Chinese."""
+    with translation.override("en"):
+        yield

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +14,7 @@ from kaoping.demo.loader import load_demo
 from kaoping.demo.scoring import SAFETY_TOWN, load_scoring
 from kaoping.plans.models import Plan
 from kaoping.scoring.inputs import current_official_run
-from kaoping.scoring.models import ScoreRun, UnitResult
+from kaoping.scoring.models import ScoreLine, ScoreRun, UnitResult
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def county_run(demo_scored: Any, db: Any) -> ScoreRun:
 def test_loads_published_runs_for_both_years(demo_scored: dict[str, int], db: Any) -> None:
     assert demo_scored["runs_published"] == 4
     assert demo_scored["component_scores"] > 40
-    assert demo_scored["vetoes"] >= 1 and demo_scored["adjustments"] == 3
+    assert demo_scored["vetoes"] >= 1 and demo_scored["adjustments"] == 10  # 7 in 2021, 3 in 2022
     for code in ("provincial-2021", "county-2021", "provincial-2022", "county-2022"):
         assert current_official_run(Plan.objects.get(code=code)) is not None
 
@@ -100,3 +100,32 @@ def test_demo_pages_render(county_run: ScoreRun, client: Any) -> None:
     client.force_login(User.objects.get(username="cgz_head"))
     body = client.get(reverse("scoring:run_detail", args=[county_run.pk])).content.decode()
     assert 'data-unit="SFX-CGZ"' in body and 'data-unit="SFX-QSZ"' not in body
+
+
+def test_2021_grades_spread_across_the_groups(demo_scored: Any, db: Any) -> None:
+    run = current_official_run(Plan.objects.get(code="county-2021"))
+    assert run is not None
+    by_group: dict[str, list[UnitResult]] = defaultdict(list)
+    for row in UnitResult.objects.filter(run=run):
+        by_group[row.group_name].append(row)
+    for group, rows in by_group.items():
+        grades = Counter(r.grade for r in rows)
+        assert grades.most_common(1)[0][0] == "良好", group
+        assert grades["优秀"] == math.floor(0.3 * len(rows)), group
+        assert grades["一般"] >= 1, group
+        assert all(70 <= r.composite <= 97 for r in rows), group
+    # the milestone, count and ranking indicators score for the units, not 0 for everyone
+    for code in ("ZB01", "BA02", "ZB04", "ZC01"):
+        scores = ScoreLine.objects.filter(run=run, indicator__code=code)
+        assert scores.filter(score__gt=0).count() >= scores.count() * 0.85, code
+
+
+def test_the_county_is_graded_by_thresholds_alone_in_the_provincial_plan(
+    demo_scored: Any, db: Any
+) -> None:
+    plan = Plan.objects.get(code="provincial-2021")
+    assert all("quota" not in rule for rule in plan.grade_rules)
+    run = current_official_run(plan)
+    assert run is not None
+    (county,) = UnitResult.objects.filter(run=run)
+    assert county.grade in ("优秀", "良好")

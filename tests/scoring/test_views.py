@@ -131,14 +131,21 @@ def test_unit_scorecard_scope(runs: Runs) -> None:
 
 def test_scorecard_explains_lines_and_links_reports(runs: Runs) -> None:
     w = runs.world
-    body = (
-        _client(w, "unit_head")
-        .get(reverse("scoring:unit_scorecard", args=[runs.published.pk, w.town_a.pk]))
-        .content.decode()
-    )
-    assert ('data-node="A01"' in body and "Why this score" in body) or "为什么" in body
+    url = reverse("scoring:unit_scorecard", args=[runs.published.pk, w.town_a.pk])
+    client = _client(w, "unit_head")
+    client.cookies["django_language"] = "en"
+    body = client.get(url).content.decode()
+    assert 'data-node="A01"' in body and "Why this score" in body
+    assert "c = actual ÷ target" in body  # the engine's arithmetic, as written
     assert "/tracking/reports/" in body
-    assert "missing" in body or "缺" in body
+
+
+def test_scorecard_shows_the_explanation_in_chinese_by_default(runs: Runs) -> None:
+    w = runs.world
+    url = reverse("scoring:unit_scorecard", args=[runs.published.pk, w.town_a.pk])
+    body = _client(w, "unit_head").get(url).content.decode()
+    assert "得分依据" in body
+    assert "c = 完成值 ÷ 目标值" in body and "actual ÷ target" not in body
 
 
 def test_indicator_scorecard_and_compare(runs: Runs) -> None:
