@@ -428,6 +428,9 @@ class IndicatorSpec:
     `target`, `baseline` and `target_text` map a year to its value. `lead` is the lead unit's
     code (牵头单位); the responsible leader is the county leader in charge of it and the
     responsible person its 责任人. `key` marks a key project run by the 四个一 method.
+    `member_leads`: every member of the indicator's groups leads an assignment of its own
+    (each town its 为民办实事 projects, each department its key tasks), so its tasks and
+    milestones hang on it.
     """
 
     code: str
@@ -453,6 +456,7 @@ class IndicatorSpec:
     work_team: str = ""
     groups: tuple[str, ...] = ()
     unit_targets: str = ""
+    member_leads: bool = False
     children: tuple[IndicatorSpec, ...] = ()
 
 
@@ -1148,7 +1152,9 @@ COUNTY_TREE: tuple[IndicatorSpec, ...] = (
                 scoring_rule=Rule.MILESTONES,
                 evidence="项目进度台账及现场照片",
                 groups=TOWN_GROUPS,
-                description="考核部门：县绩效办会同各项目主管部门。",
+                member_leads=True,
+                description="考核部门：县绩效办会同各项目主管部门。按节点按时完成率计分，"
+                "逾期完成的节点计一半。",
             ),
             IndicatorSpec(
                 code="ZB02",
@@ -1177,13 +1183,16 @@ COUNTY_TREE: tuple[IndicatorSpec, ...] = (
                 code="ZB04",
                 name="巩固拓展脱贫攻坚成果",
                 points="5",
-                kind=Kind.QUALITATIVE,
-                target_text=dict.fromkeys(YEARS, "不发生规模性返贫"),
+                unit_of_measure="户",
+                direction=Dir.LOWER,
+                target=dict.fromkeys(YEARS, "0"),
+                target_text=dict.fromkeys(YEARS, "不发生规模性返贫，全年新增返贫致贫户为0"),
                 scoring_rule=Rule.THRESHOLD,
                 frequency=Freq.HALF_YEARLY,
-                evidence="县乡村振兴局监测帮扶台账",
+                evidence="县乡村振兴局防返贫监测帮扶台账",
                 groups=TOWN_GROUPS,
-                description="考核部门：县乡村振兴局。",
+                description="考核部门：县乡村振兴局。按防返贫监测信息系统中本年新增返贫致贫户数"
+                "考核，全年未新增的得满分，新增1户及以上的不得分。",
             ),
         ),
         groups=TOWN_GROUPS,
@@ -1198,12 +1207,14 @@ COUNTY_TREE: tuple[IndicatorSpec, ...] = (
                 code="ZC01",
                 name="农村人居环境整治",
                 points="5",
-                kind=Kind.QUALITATIVE,
+                unit_of_measure="分",
+                accumulation=Acc.POINT,
                 scoring_rule=Rule.RANKING,
                 scoring_params={"step": "0.05"},
-                evidence="县农业农村局季度检查排名",
+                evidence="县农业农村局季度检查评分表",
                 groups=TOWN_GROUPS,
-                description="考核部门：县农业农村局。按季度检查排名计分。",
+                description="考核部门：县农业农村局。按季度检查得分（百分制）在乡镇间排名计分，"
+                "第1名得满分，每后移一位减5%。",
             ),
             IndicatorSpec(
                 code="ZC02",
@@ -1298,7 +1309,9 @@ COUNTY_TREE: tuple[IndicatorSpec, ...] = (
                 scoring_rule=Rule.MILESTONES,
                 evidence="重点工作任务台账及完成佐证",
                 groups=DEPT_GROUPS,
-                description="考核部门：县委办、县政府办（督查室）。",
+                member_leads=True,
+                description="考核部门：县委办、县政府办（督查室）。按节点按时完成率计分，"
+                "逾期完成的节点计一半。",
             ),
             IndicatorSpec(
                 code="BA03",
@@ -1459,6 +1472,12 @@ PROVINCIAL_VETO_RULES: list[dict[str, Any]] = [
     },
 ]
 
+# The province grades its counties by threshold and quota among all of them; the county sees
+# only itself, so its copy of the provincial plan grades by the thresholds alone.
+PROVINCIAL_GRADE_RULES: list[dict[str, Any]] = [
+    {k: v for k, v in rule.items() if k != "quota"} for rule in GRADE_RULES
+]
+
 STATUS_RULE = {"preset": "default"}
 
 
@@ -1488,7 +1507,7 @@ def plans_for(year: int) -> list[PlanSpec]:
             "生态建设、党的建设和效能建设（机关执行力）；承担指标任务的单位“一把手”为第一"
             "责任人，重点项目实行“四个一”工作方法。",
             tree=PROVINCIAL_TREE,
-            grade_rules=GRADE_RULES,
+            grade_rules=PROVINCIAL_GRADE_RULES,
             veto_rules=PROVINCIAL_VETO_RULES,
             points_total=Decimal("100"),
         ),

@@ -355,6 +355,19 @@ TOWN_PETITIONS_2022: dict[str, tuple[Any, ...]] = {
     "SFX-HXZ": (93.0, 91.8, 90.5),
     "SFX-BSZ": (92.6, 90.8, 89.0),
 }
+# 新增返贫致贫户 (户, cumulative at Q2 and Q4) of the towns where households fell back into
+# poverty; every other town has none.
+TOWN_RETURNED_TO_POVERTY: dict[tuple[str, int], tuple[Any, ...]] = {
+    ("SFX-YLX", 2021): (0, 1),  # 因病
+    ("SFX-FHZ", 2021): (1, 1),  # 因灾
+    ("SFX-DPX", 2022): (1,),  # 因病
+    ("SFX-CSX", 2022): (2,),  # 因灾
+}
+# 农村人居环境整治 scores of the county's quarterly inspections that are not by a hash:
+# 青石镇's collection points were found with rubbish piling up in September.
+TOWN_ENVIRONMENT_SCORES: dict[tuple[str, int], tuple[Any, ...]] = {
+    ("SFX-QSZ", 2022): (90.5, 89.0, 82.5),
+}
 # 承担省绩效考评指标任务完成情况 (%) in 2022 of the departments that lead lagging provincial
 # indicators (谁丢分、谁负责); every other department is at 100 %.
 DEPARTMENT_SHARE_2022: dict[str, tuple[Any, ...]] = {
@@ -417,6 +430,24 @@ def town_series(
             [jitter(code, town.code, "2021", str(i), low="91.5", high=98) for i in range(4)],
             TOWN_PETITIONS_2022.get(town.code)
             or [jitter(code, town.code, "2022", str(i), low="92.5", high=99) for i in range(3)],
+        )
+    if code == "ZB04":  # 新增返贫致贫户 (户), cumulative, half-yearly
+        return levels(
+            (0, 0),
+            TOWN_RETURNED_TO_POVERTY.get((town.code, 2021), (0, 0)),
+            TOWN_RETURNED_TO_POVERTY.get((town.code, 2022), (0,)),
+        )
+    if code == "ZC01":  # 农村人居环境整治: the county's quarterly inspection score
+        base = jitter(code, town.code, low=85, high=95)
+        return levels(
+            *(
+                TOWN_ENVIRONMENT_SCORES.get((town.code, year))
+                or [
+                    min(D(99), base + jitter(code, town.code, str(year), str(i), low=-3, high=3))
+                    for i in range(count)
+                ]
+                for year, count in ((2020, 4), (2021, 4), (2022, 3))
+            )
         )
     return None
 
@@ -660,6 +691,432 @@ TASKS: tuple[TaskSpec, ...] = (
     ),
 )
 
+# --- the county plan's milestone tasks (generated) ------------------------------------------
+# Every town leads its own 为民办实事 projects (ZB01) and every department its key tasks from
+# the county party committee and government (BA02): three projects a town and two tasks a
+# department a year, each with four milestones planned back from the year's end. In 2021
+# everything is done, a few milestones late; in 2022 the milestones due by September are
+# done (a few late) and the rest are under way, except for a few units with one overdue.
+COUNTY_MILESTONE_CODES = ("ZB01", "BA02")
+
+# Step names and nominal due dates (month, day) of a task's four milestones, by kind of task.
+STEP_TEMPLATES: dict[str, tuple[tuple[str, int, int], ...]] = {
+    "project": (
+        ("项目立项及资金落实", 3, 31),
+        ("完成招标并开工建设", 5, 31),
+        ("主体工程完工", 9, 15),
+        ("竣工验收并交付使用", 11, 30),
+    ),
+    "water": (
+        ("项目批复及资金下达", 3, 31),
+        ("完成管网及水源工程招标", 5, 31),
+        ("供水管网铺设完成", 9, 15),
+        ("通水验收及受益人口核定", 11, 30),
+    ),
+    "reform": (
+        ("制定印发实施方案", 3, 31),
+        ("出台配套制度措施", 6, 30),
+        ("全面组织实施", 9, 30),
+        ("总结评估并报送成效", 12, 15),
+    ),
+    "campaign": (
+        ("印发工作方案并动员部署", 3, 15),
+        ("完成排查摸底并建立台账", 5, 31),
+        ("完成问题整改销号", 9, 30),
+        ("总结验收", 12, 10),
+    ),
+    "service": (
+        ("完成调研摸底和方案设计", 4, 15),
+        ("完成建设和设备采购", 7, 15),
+        ("投入运行并组织培训", 9, 30),
+        ("运行评估并总结", 12, 15),
+    ),
+}
+
+# The towns' 为民办实事 projects: name ({n} a size in the range), kind of task.
+TOWN_PROJECTS: tuple[tuple[str, str, int, int], ...] = (
+    ("农村饮水安全巩固提升工程（{n}个村）", "water", 3, 8),
+    ("乡镇卫生院改造提升", "project", 0, 0),
+    ("通组道路硬化（{n}公里）", "project", 6, 18),
+    ("农贸市场升级改造", "project", 0, 0),
+    ("村卫生室标准化建设（{n}个）", "project", 3, 7),
+    ("农村互助幸福院建设（{n}个）", "project", 2, 5),
+    ("农村危房改造（{n}户）", "campaign", 15, 60),
+    ("村庄亮化工程（太阳能路灯{n}盏）", "project", 200, 600),
+    ("集镇污水收集管网建设", "project", 0, 0),
+    ("农村生活垃圾收运体系建设", "service", 0, 0),
+    ("便民服务中心标准化建设", "service", 0, 0),
+    ("山塘水库除险加固（{n}座）", "project", 2, 5),
+    ("村级文化活动广场建设（{n}个）", "project", 2, 6),
+    ("中心小学运动场改造", "project", 0, 0),
+    ("易地扶贫搬迁安置点配套设施完善", "project", 0, 0),
+    ("高标准农田建设（{n}00亩）", "project", 10, 30),
+)
+
+# The departments' key tasks (县委县政府重点工作任务): 2021 takes the first two, 2022 the
+# first and the third.
+DEPARTMENT_TASKS: dict[str, tuple[tuple[str, str], ...]] = {
+    "SFX-XWB": (
+        ("县委重大决策部署督查落实", "campaign"),
+        ("机关运转保障和文稿服务提质", "reform"),
+        ("县委系统信息化平台建设", "service"),
+    ),
+    "SFX-ZFB": (
+        ("政府工作报告重点任务分解督办", "campaign"),
+        ("政务公开标准化规范化建设", "reform"),
+        ("12345政务服务便民热线整合", "service"),
+    ),
+    "SFX-ZZB": (
+        ("软弱涣散基层党组织整顿", "campaign"),
+        ("村（社区）“两委”换届", "campaign"),
+        ("年轻干部培养选拔", "reform"),
+    ),
+    "SFX-XCB": (
+        ("新时代文明实践中心（所、站）建设", "service"),
+        ("文明城市创建宣传", "campaign"),
+        ("意识形态阵地管理", "reform"),
+    ),
+    "SFX-JWJ": (
+        ("群众身边不正之风和腐败问题专项整治", "campaign"),
+        ("清廉机关建设", "reform"),
+        ("优化营商环境专项监督", "campaign"),
+    ),
+    "SFX-ZFW": (
+        ("常态化扫黑除恶斗争", "campaign"),
+        ("市域社会治理现代化试点", "reform"),
+        ("县乡综治中心规范化建设", "service"),
+    ),
+    "SFX-FGJ": (
+        ("重大项目谋划储备", "reform"),
+        ("“十四五”规划重点项目推进", "project"),
+        ("优化营商环境攻坚", "reform"),
+    ),
+    "SFX-JMJ": (
+        ("规上工业企业培育入库", "campaign"),
+        ("企业技术改造项目推进", "project"),
+        ("稳外贸专项行动", "campaign"),
+    ),
+    "SFX-TJJ": (
+        ("统计数据质量提升", "campaign"),
+        ("“四上”企业入库培育", "campaign"),
+        ("统计执法检查", "campaign"),
+    ),
+    "SFX-CZJ": (
+        ("预算绩效管理改革", "reform"),
+        ("财政收入组织", "campaign"),
+        ("政府债务风险化解", "reform"),
+    ),
+    "SFX-SWJ": (
+        ("减税降费政策落实", "campaign"),
+        ("重点税源监控", "campaign"),
+        ("智慧税务建设", "service"),
+    ),
+    "SFX-ZJJ": (
+        ("城镇老旧小区改造", "project"),
+        ("保障性安居工程建设", "project"),
+        ("城镇燃气安全专项整治", "campaign"),
+    ),
+    "SFX-ZRJ": (
+        ("国土空间总体规划编制", "reform"),
+        ("重大项目用地保障", "campaign"),
+        ("耕地保护和违法占地整治", "campaign"),
+    ),
+    "SFX-HBJ": (
+        ("中央生态环境保护督察反馈问题整改", "campaign"),
+        ("县城污水处理厂提标改造", "project"),
+        ("大气污染防治攻坚", "campaign"),
+    ),
+    "SFX-LYJ": (
+        ("林长制落实", "reform"),
+        ("森林防火基础设施建设", "project"),
+        ("国土绿化和森林质量精准提升", "project"),
+    ),
+    "SFX-SLJ": (
+        ("中小河流治理", "project"),
+        ("小型水库除险加固", "project"),
+        ("河湖“清四乱”专项行动", "campaign"),
+    ),
+    "SFX-JTJ": (
+        ("农村公路提质改造", "project"),
+        ("城乡客运一体化", "reform"),
+        ("县乡道安全生命防护工程", "project"),
+    ),
+    "SFX-NYJ": (
+        ("高标准农田建设", "project"),
+        ("农村人居环境整治提升", "campaign"),
+        ("粮食生产稳产保供", "campaign"),
+    ),
+    "SFX-SHWJ": (
+        ("招商引资“一号工程”", "campaign"),
+        ("县域商业体系建设", "project"),
+        ("促消费系列活动", "campaign"),
+    ),
+    "SFX-SCJ": (
+        ("食品安全示范县创建", "campaign"),
+        ("市场主体培育", "reform"),
+        ("特种设备安全专项整治", "campaign"),
+    ),
+    "SFX-SJJ": (
+        ("重大政策措施落实跟踪审计", "campaign"),
+        ("经济责任审计", "campaign"),
+        ("审计整改“回头看”", "campaign"),
+    ),
+    "SFX-XZJ": (
+        ("防止返贫动态监测和帮扶", "campaign"),
+        ("衔接资金项目建设", "project"),
+        ("乡村振兴示范村创建", "project"),
+    ),
+    "SFX-CGJ": (
+        ("城市精细化管理提升", "campaign"),
+        ("生活垃圾分类", "service"),
+        ("市政道路和公园建设", "project"),
+    ),
+    "SFX-GXS": (
+        ("农村电商服务站点建设", "service"),
+        ("基层供销社恢复重建", "project"),
+        ("农资保供稳价", "campaign"),
+    ),
+    "SFX-YQW": (
+        ("园区标准厂房建设", "project"),
+        ("园区基础设施配套", "project"),
+        ("园区“亩均论英雄”改革", "reform"),
+    ),
+    "SFX-KJJ": (
+        ("高新技术企业培育", "campaign"),
+        ("科技特派员服务", "service"),
+        ("科技成果转化平台建设", "service"),
+    ),
+    "SFX-JYJ": (
+        ("义务教育薄弱环节改善与能力提升", "project"),
+        ("“双减”工作落实", "campaign"),
+        ("县城学校扩容建设", "project"),
+    ),
+    "SFX-QXJ": (
+        ("乡镇气象信息服务站建设", "service"),
+        ("气象灾害预警发布体系建设", "service"),
+        ("人工影响天气作业能力建设", "project"),
+    ),
+    "SFX-GAJ": (
+        ("“智慧公安”建设", "service"),
+        ("电信网络诈骗打击治理", "campaign"),
+        ("道路交通安全整治", "campaign"),
+    ),
+    "SFX-MZJ": (
+        ("乡镇养老服务中心建设", "project"),
+        ("社会救助兜底保障", "campaign"),
+        ("殡葬改革", "reform"),
+    ),
+    "SFX-RSJ": (
+        ("稳就业促创业", "campaign"),
+        ("根治欠薪", "campaign"),
+        ("社会保障卡“一卡通”", "service"),
+    ),
+    "SFX-WJJ": (
+        ("县人民医院提标扩能", "project"),
+        ("紧密型县域医共体建设", "reform"),
+        ("疫苗接种和疫情防控", "campaign"),
+    ),
+    "SFX-WLJ": (
+        ("全域旅游示范区创建", "campaign"),
+        ("公共文化服务体系建设", "service"),
+        ("全民健身设施建设", "project"),
+    ),
+    "SFX-YJJ": (
+        ("安全生产专项整治三年行动", "campaign"),
+        ("自然灾害综合风险普查", "campaign"),
+        ("应急救援能力建设", "service"),
+    ),
+    "SFX-YMJ": (
+        ("水库移民后期扶持项目建设", "project"),
+        ("移民美丽家园建设", "project"),
+        ("移民信访矛盾化解", "campaign"),
+    ),
+    "SFX-YBJ": (
+        ("医保基金监管专项治理", "campaign"),
+        ("DRG付费方式改革", "reform"),
+        ("医保经办服务下沉", "service"),
+    ),
+    "SFX-XFJ": (
+        ("信访积案化解攻坚", "campaign"),
+        ("信访信息化建设", "service"),
+        ("领导干部接访下访", "campaign"),
+    ),
+    "SFX-SFJ": (
+        ("法治政府建设示范创建", "reform"),
+        ("“八五”普法", "campaign"),
+        ("公共法律服务体系建设", "service"),
+    ),
+    "SFX-TYJ": (
+        ("退役军人服务站规范化建设", "service"),
+        ("退役军人就业创业", "campaign"),
+        ("烈士纪念设施修缮", "project"),
+    ),
+    "SFX-ZWJ": (
+        ("政务服务“一网通办”", "service"),
+        ("政务服务事项标准化", "reform"),
+        ("政务数据共享交换平台建设", "service"),
+    ),
+    "SFX-RMT": (
+        ("融媒体技术平台升级", "service"),
+        ("重大主题宣传", "campaign"),
+        ("“移动优先”传播体系建设", "reform"),
+    ),
+    "SFX-DAG": (
+        ("馆藏档案数字化", "service"),
+        ("档案安全风险隐患排查", "campaign"),
+        ("档案新馆建设", "project"),
+    ),
+    "SFX-JSJ": (
+        ("公共机构节能", "campaign"),
+        ("公务用车服务平台建设", "service"),
+        ("党政机关办公用房清理", "campaign"),
+    ),
+}
+
+# How many milestones a unit finished late in 2021 (else by a hash: mostly none or one), and
+# how many of its last task's final milestones it carried over unfinished into 2022.
+LATE_MILESTONES_2021: dict[str, int] = {
+    "SFX-YLX": 3,
+    "SFX-MLZ": 3,
+    "SFX-FHZ": 3,
+    "SFX-SLJ": 3,
+    "SFX-ZWJ": 2,
+    "SFX-RMT": 3,
+    "SFX-XCB": 3,
+}
+UNFINISHED_MILESTONES_2021: dict[str, int] = {
+    "SFX-YLX": 2,
+    "SFX-MLZ": 2,
+    "SFX-FHZ": 1,
+    "SFX-SLJ": 2,
+    "SFX-ZWJ": 2,
+    "SFX-RMT": 1,
+    "SFX-XCB": 3,
+}
+# 2022: units with a milestone overdue at the end of September (the first project-like task's
+# third milestone; 城关镇's is the water supply the county's inspectors found behind).
+OVERDUE_MILESTONES_2022: frozenset[str] = frozenset(
+    {"SFX-CGZ", "SFX-HNZ", "SFX-SLZ", "SFX-ZJJ", "SFX-JTJ"}
+)
+
+
+def _pick(key: str, items: Sequence[Any], count: int) -> list[Any]:
+    """`count` items chosen by a stable hash of the key, in their original order."""
+    ranked = sorted(range(len(items)), key=lambda i: hashlib.sha256(f"{key}|{i}".encode()).digest())
+    return [items[i] for i in sorted(ranked[:count])]
+
+
+def _late_count(unit_code: str, year: int) -> int:
+    """How many of a unit's milestones were done late in a year: mostly none or one."""
+    if year < AS_OF.year and unit_code in LATE_MILESTONES_2021:
+        return LATE_MILESTONES_2021[unit_code]
+    roll = int(jitter("late", unit_code, str(year), low=0, high=99, places=0))
+    return 0 if roll < 45 else 1 if roll < 85 else 2
+
+
+def _working_before(calendar: WorkCalendar, day: date, days: int) -> date:
+    return calendar.on_or_before(day - timedelta(days=days))
+
+
+def county_tasks(
+    code: str, unit_code: str, year: int, calendar: WorkCalendar
+) -> tuple[TaskSpec, ...]:
+    """The generated tasks of a town (ZB01) or department (BA02) in a year: names, milestones
+    due on working days, and when they were started and done (as of SWEEP_DAY in 2022)."""
+    if code == "ZB01":
+        chosen = _pick(f"{unit_code}|{year}", TOWN_PROJECTS, 3)
+        water = TOWN_PROJECTS[0]
+        if unit_code == "SFX-CGZ" and year == AS_OF.year and water not in chosen:
+            chosen = [water, *chosen[:2]]
+        kinds = []
+        for name, kind, low, high in chosen:
+            size = jitter(unit_code, str(year), name, low=low, high=high, places=0)
+            kinds.append((name.format(n=size), kind))
+        description = "为民办实事项目：{name}。"
+    else:
+        candidates = DEPARTMENT_TASKS.get(unit_code, ())
+        if not candidates:
+            return ()
+        kinds = list(candidates[:2] if year < AS_OF.year else (candidates[0], candidates[2]))
+        description = "县委县政府年初下达的重点工作任务：{name}。"
+    # Which milestones (task index, step index) were done late, and which are not done.
+    slots = [(t, s) for t in range(len(kinds)) for s in range(4)]
+    if year < AS_OF.year:
+        last = len(kinds) - 1
+        unfinished = {(last, 3 - i) for i in range(UNFINISHED_MILESTONES_2021.get(unit_code, 0))}
+        late_slots = set(
+            _pick(
+                f"late|{unit_code}|{year}",
+                [slot for slot in slots if slot not in unfinished],
+                _late_count(unit_code, year),
+            )
+        )
+    else:
+        early = [(t, s) for t, s in slots if s < 2]  # due by July: done late by September
+        late_slots = set(
+            _pick(
+                f"late|{unit_code}|{year}",
+                early,
+                _late_count(unit_code, year),
+            )
+        )
+        unfinished = set()
+        if unit_code in OVERDUE_MILESTONES_2022:
+            task_index = next(
+                (i for i, (_n, kind) in enumerate(kinds) if kind in ("project", "water")), 0
+            )
+            unfinished = {(task_index, 2)}
+            late_slots -= unfinished
+    specs = []
+    for t, (name, kind) in enumerate(kinds):
+        steps = []
+        previous_done: date | None = None
+        for s, (step_name, month, day) in enumerate(STEP_TEMPLATES[kind]):
+            key = (unit_code, str(year), name, str(s))
+            nominal = date(year, month, day)
+            due = _working_before(
+                calendar, nominal, int(jitter(*key, "due", low=0, high=9, places=0))
+            )
+            started = None
+            if (t, s) in late_slots:
+                done = calendar.on_or_before(
+                    due + timedelta(days=int(jitter(*key, "late", low=4, high=24, places=0)))
+                )
+                if done <= due:
+                    done = calendar.shift(due, 2)
+                if done.year > year:  # finished before the year was out
+                    done = calendar.on_or_before(date(year, 12, 31))
+            else:
+                done = _working_before(
+                    calendar, due, int(jitter(*key, "done", low=0, high=8, places=0))
+                )
+            if previous_done is not None and done < previous_done:
+                done = previous_done
+            if (
+                (t, s) in unfinished
+                or (steps and steps[-1].done is None)
+                or (year == AS_OF.year and done > AS_OF.end)
+            ):
+                # Not done (by the end of September in 2022): under way if the step before
+                # is done.
+                ready = not steps or steps[-1].done is not None
+                start_from = steps[-1].done if steps and steps[-1].done else date(year, 9, 1)
+                started = (
+                    calendar.shift(start_from, int(jitter(*key, "start", low=1, high=5, places=0)))
+                    if ready
+                    else None
+                )
+                if started is not None and started > min(SWEEP_DAY, date(year, 12, 31)):
+                    started = None
+                done = None
+            steps.append(StepSpec(step_name, due, done, started))
+            previous_done = done
+        specs.append(
+            TaskSpec(code, year, f"{year}年{name}", tuple(steps), description.format(name=name))
+        )
+    return tuple(specs)
+
+
 # 2022Q3 reports that are not (yet) approved: (plan kind, code, unit, period) → status.
 PENDING_2022: dict[tuple[str, str, str, str], str] = {
     (Plan.Kind.COUNTY, "ZA01", "SFX-QSZ", "2022-09"): Status.SUBMITTED,
@@ -682,8 +1139,6 @@ LATE_2022: frozenset[tuple[str, str, str, str]] = frozenset(
 
 NARRATIVES: dict[str, str] = {
     "ZB01": "{label}：辖区内为民办实事项目按倒排节点推进，项目进度台账已更新。",
-    "ZB04": "{label}：开展防返贫动态监测和帮扶，未发生规模性返贫。",
-    "ZC01": "{label}：开展村庄清洁行动，县农业农村局季度检查得分{score}分。",
     "ZD01": "{label}：落实基层党建工作责任制，“三会一课”按计划开展。",
     "BA02": "{label}：县委县政府下达的重点工作任务按节点推进，台账已更新。",
     "BB01": "{label}：落实机关党建工作责任制，按计划开展主题党日活动。",
@@ -692,6 +1147,19 @@ NARRATIVES: dict[str, str] = {
     "BC03": "{label}：按要求完成政务公开，报送政务信息{count}条。",
     "D01": "{label}：按省委组织部考核细则推进基层党组织建设，软弱涣散党组织整顿按计划推进。",
     "D03": "{label}：落实意识形态工作责任制，按期开展意识形态领域风险研判。",
+}
+
+# Narratives of indicators whose figure is a count or a score, by whether it is zero.
+VALUE_NARRATIVES: dict[str, tuple[str, str]] = {
+    "ZB04": (
+        "{label}：开展防返贫动态监测和帮扶，本年新增返贫致贫0户，未发生规模性返贫。",
+        "{label}：开展防返贫动态监测和帮扶，本年因病、因灾新增返贫致贫{value}户，已纳入监测"
+        "对象落实帮扶措施，未发生规模性返贫。",
+    ),
+    "ZC01": (
+        "{label}：开展村庄清洁行动，县农业农村局季度检查得分{value}分。",
+        "{label}：开展村庄清洁行动，县农业农村局季度检查得分{value}分。",
+    ),
 }
 
 EXPLANATIONS = {
@@ -794,6 +1262,7 @@ class _ProgressLoader:
             self.users.setdefault((grant.unit.code, grant.role), grant.user)
         self.office = User.objects.filter(username="office").first()
         self.pdfs: dict[tuple[str, int], tuple[str, int, str]] = {}
+        self.specs: dict[tuple[str, str, int], tuple[TaskSpec, ...]] = {}
         self.before = self.totals()
 
     @property
@@ -804,6 +1273,8 @@ class _ProgressLoader:
         if not self.complete:
             return
         self.load_tasks()
+        for year in data.YEARS:
+            self.load_county_tasks(year)
         for year in data.YEARS:
             self.load_reports(year)
         if self.created["reports"] or self.created["tasks"]:
@@ -870,6 +1341,117 @@ class _ProgressLoader:
                     actor=None, milestone=milestone, done_on=step.done, files=[upload]
                 )
                 self.created["evidence"] += 1
+
+    def county_specs(self, code: str, unit_code: str, year: int) -> tuple[TaskSpec, ...]:
+        key = (code, unit_code, year)
+        if key not in self.specs:
+            self.specs[key] = county_tasks(code, unit_code, year, self.calendar)
+        return self.specs[key]
+
+    def load_county_tasks(self, year: int) -> None:
+        """The towns' and departments' tasks of the county plan's milestone indicators, for
+        every assignment without tasks: written in bulk, one audit event per cycle; done
+        milestones are backed by the unit's evidence PDF of the year."""
+        plan = self.plans[(year, Plan.Kind.COUNTY)]
+        assignments = (
+            Assignment.objects.filter(
+                indicator__plan=plan,
+                indicator__code__in=COUNTY_MILESTONE_CODES,
+                tasks__isnull=True,
+            )
+            .select_related("indicator", "lead_unit", "responsible_person")
+            .order_by("indicator__code", "lead_unit__path")
+        )
+        tasks: list[tuple[Task, TaskSpec]] = []
+        for assignment in assignments:
+            person = assignment.responsible_person
+            owner = (
+                person if person is not None and person.unit_id == assignment.lead_unit_id else None
+            )
+            for spec in self.county_specs(
+                assignment.indicator.code, assignment.lead_unit.code, year
+            ):
+                steps = spec.steps
+                if all(s.done is not None for s in steps):
+                    status = Task.Status.DONE
+                elif any(s.done is not None or s.started is not None for s in steps):
+                    status = Task.Status.IN_PROGRESS
+                else:
+                    status = Task.Status.NOT_STARTED
+                task = Task(
+                    assignment=assignment,
+                    unit=assignment.lead_unit,
+                    name=spec.name,
+                    description=spec.description,
+                    deadline=spec.deadline,
+                    owner=owner,
+                    status=status,
+                )
+                tasks.append((task, spec))
+        if not tasks:
+            return
+        Task.objects.bulk_create([task for task, _spec in tasks], batch_size=500)
+        milestones: list[Milestone] = []
+        for task, spec in tasks:
+            previous: date | None = None
+            for order, step in enumerate(spec.steps, start=1):
+                days = (
+                    10
+                    if previous is None
+                    else self.calendar.working_days_between(previous, step.due)
+                )
+                milestones.append(
+                    Milestone(
+                        task=task,
+                        name=step.name,
+                        order=order,
+                        working_days=max(1, days),
+                        due=step.due,
+                        started_on=step.started or step.done,
+                        done_on=step.done,
+                    )
+                )
+                previous = step.due
+        Milestone.objects.bulk_create(milestones, batch_size=1000)
+        evidence: list[Evidence] = []
+        for milestone in milestones:
+            if milestone.done_on is None:
+                continue
+            unit = milestone.task.unit
+            path, size, sha256 = self.unit_pdf(unit, year)
+            evidence.append(
+                Evidence(
+                    milestone=milestone,
+                    unit=unit,
+                    file=path,
+                    original_name=f"{milestone.task.name}-节点{milestone.order}-佐证材料.pdf"[
+                        -200:
+                    ],
+                    content_type=evidence_files.PDF.content_type,
+                    size=size,
+                    sha256=sha256,
+                    description=milestone.name,
+                    uploaded_by=self.users.get((unit.code, Role.REPORTER)),
+                )
+            )
+        Evidence.objects.bulk_create(evidence, batch_size=1000)
+        self.created["tasks"] += len(tasks)
+        self.created["milestones"] += len(milestones)
+        self.created["evidence"] += len(evidence)
+        audit_event(
+            actor=None,
+            action="demo.tasks_load",
+            obj=plan,
+            reason="demo data: the towns' and departments' tasks and milestones",
+            after={
+                "tasks": len(tasks),
+                "milestones": len(milestones),
+                "done": len(evidence),
+                "late": sum(1 for m in milestones if m.done_on is not None and m.done_on > m.due),
+                "indicators": list(COUNTY_MILESTONE_CODES),
+                "source": SOURCE,
+            },
+        )
 
     # --- reports -------------------------------------------------------------------------------
     def load_reports(self, year: int) -> None:
@@ -1013,11 +1595,17 @@ class _ProgressLoader:
             spec = next((t for t in TASKS if t.code == code and t.year == period.year), None)
             if spec is not None:
                 return self.milestone_narrative(spec, period)
+            if code in COUNTY_MILESTONE_CODES:
+                specs = self.county_specs(code, unit.code, period.year)
+                if specs:
+                    return self.county_milestone_narrative(specs, period)
+        if value is not None and code in VALUE_NARRATIVES:
+            zero, other = VALUE_NARRATIVES[code]
+            return (zero if value == 0 else other).format(label=label, value=_fmt(value))
         if value is None:
             template = NARRATIVES.get(code, "{label}：按计划推进，相关台账已更新。")
             return template.format(
                 label=label,
-                score=jitter(code, unit.code, str(period), low=85, high=98),
                 count=jitter(code, unit.code, str(period), low=6, high=30, places=0),
             )
         uom = indicator.unit_of_measure
@@ -1056,6 +1644,23 @@ class _ProgressLoader:
         text = f"{period.label()}：" + (f"已完成“{'、'.join(done)}”" if done else "按计划推进")
         for step in overdue:
             text += f"；“{step.name}”计划{step.due.month}月{step.due.day}日完成，尚未完成"
+        return text + "。"
+
+    @staticmethod
+    def county_milestone_narrative(specs: Sequence[TaskSpec], period: Period) -> str:
+        """A town's or department's quarter across its tasks: milestones done, overdue ones."""
+        end = period.end
+        steps = [step for spec in specs for step in spec.steps]
+        done = sum(1 for s in steps if s.done is not None and s.done <= end)
+        names = "、".join(f"“{spec.name[5:]}”" for spec in specs)
+        text = f"{period.label()}：{names}共{len(steps)}个节点，已完成{done}个"
+        for spec in specs:
+            for step in spec.steps:
+                if step.due < end and (step.done is None or step.done > end):
+                    text += (
+                        f"；“{spec.name[5:]}”的“{step.name}”计划{step.due.month}月"
+                        f"{step.due.day}日完成，尚未完成"
+                    )
         return text + "。"
 
     def attach_evidence(self, reports: list[ProgressReport], year: int) -> None:

@@ -36,6 +36,59 @@ from kaoping.scoring.selectors import points_lost_by_unit
 
 SURVEY_SOURCE = "省统计局民调中心 {year} 年度公众满意度测评"
 SAFETY_TOWN = "SFX-SJZ"  # 三江镇
+# Approved bonus and penalty items of the county plan, by year: (unit, kind, points, reason,
+# reference).
+ADJUSTMENTS_2021 = (
+    (
+        "SFX-MLZ",
+        ScoreAdjustment.Kind.PENALTY,
+        "3",
+        "辖区河段发生非法采砂，河长巡河履职不到位，被市河长办通报批评并约谈",
+        "市河长办通报〔2021〕7号",
+    ),
+    (
+        "SFX-FHZ",
+        ScoreAdjustment.Kind.PENALTY,
+        "1.5",
+        "秸秆露天焚烧问题被市大气污染防治办通报",
+        "市大气污染防治办通报〔2021〕11号",
+    ),
+    (
+        "SFX-SLJ",
+        ScoreAdjustment.Kind.PENALTY,
+        "2",
+        "小型水库安全度汛检查发现问题整改不到位，被市水利局通报",
+        "市水利局通报〔2021〕15号",
+    ),
+    (
+        "SFX-ZWJ",
+        ScoreAdjustment.Kind.PENALTY,
+        "2.5",
+        "政务服务“好差评”差评整改不及时，被市政务服务管理局通报",
+        "市政务服务管理局通报〔2021〕6号",
+    ),
+    (
+        "SFX-XCB",
+        ScoreAdjustment.Kind.PENALTY,
+        "2",
+        "网络意识形态阵地管理检查发现问题，被市委宣传部通报",
+        "市委宣传部通报〔2021〕4号",
+    ),
+    (
+        "SFX-XCB",
+        ScoreAdjustment.Kind.PENALTY,
+        "1.5",
+        "重大舆情应对处置不及时，被市委网信办通报",
+        "市委网信办通报〔2021〕9号",
+    ),
+    (
+        "SFX-CGZ",
+        ScoreAdjustment.Kind.BONUS,
+        "1",
+        "城关镇农村人居环境整治经验被省农业农村厅推广",
+        "省农业农村厅简报〔2021〕22期",
+    ),
+)
 ADJUSTMENTS_2022 = (
     (
         "SFX-CGZ",
@@ -59,6 +112,8 @@ ADJUSTMENTS_2022 = (
         "市信访联席办通报〔2022〕9号",
     ),
 )
+
+ADJUSTMENTS = {2021: ADJUSTMENTS_2021, 2022: ADJUSTMENTS_2022}
 
 
 def appraisal_score(code: str, year: int) -> Decimal:
@@ -85,8 +140,9 @@ def load_scoring() -> dict[str, int]:
             for plan in (provincial, county):
                 if plan is not None:
                     created["component_scores"] += _appraisal(plan, year)
+            if county is not None:
+                created["adjustments"] += _adjustments(county, office, ADJUSTMENTS.get(year, ()))
             if county is not None and year == 2022:
-                created["adjustments"] += _adjustments(county, office)
                 created["vetoes"] += _safety_veto(county, office)
             if provincial is not None:
                 created["runs_published"] += _publish(provincial, office, year)
@@ -114,10 +170,10 @@ def _appraisal(plan: Plan, year: int) -> int:
     return count
 
 
-def _adjustments(plan: Plan, office: Any) -> int:
+def _adjustments(plan: Plan, office: Any, items: tuple[tuple[str, str, str, str, str], ...]) -> int:
     count = 0
-    units = {u.code: u for u in Unit.objects.filter(code__in=[a[0] for a in ADJUSTMENTS_2022])}
-    for code, kind, points, reason, reference in ADJUSTMENTS_2022:
+    units = {u.code: u for u in Unit.objects.filter(code__in=[a[0] for a in items])}
+    for code, kind, points, reason, reference in items:
         unit = units.get(code)
         if (
             unit is None

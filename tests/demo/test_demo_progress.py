@@ -16,17 +16,28 @@ from django.urls import reverse
 
 from kaoping.demo import data
 from kaoping.demo.loader import DemoSummary, load_demo
-from kaoping.demo.progress import PROVINCIAL_SERIES, TASKS, demo_pdf
+from kaoping.demo.progress import (
+    AS_OF,
+    OVERDUE_MILESTONES_2022,
+    PROVINCIAL_SERIES,
+    SWEEP_DAY,
+    TASKS,
+    county_tasks,
+    demo_pdf,
+)
 from kaoping.org.models import User
 from kaoping.plans.models import Indicator, Plan
 from kaoping.tracking.models import (
     Alert,
     Evidence,
     Explanation,
+    Milestone,
     ProgressReport,
     SupervisionNotice,
+    Task,
     TrackingResult,
 )
+from kaoping.tracking.workdays import WorkCalendar
 
 pytestmark = pytest.mark.usefixtures("demo", "db")
 
@@ -146,6 +157,46 @@ def test_the_county_dashboard_shows_the_picture_by_default() -> None:
     assert negative is not None and "外贸进出口总额" in negative.group(1)
 
 
+@pytest.mark.parametrize("year", data.YEARS)
+def test_every_town_and_department_has_tasks_of_its_own(year: int) -> None:
+    tasks = Task.objects.filter(assignment__indicator__plan__code=f"county-{year}")
+    towns = tasks.filter(assignment__indicator__code="ZB01")
+    departments = tasks.filter(assignment__indicator__code="BA02")
+    assert set(towns.values_list("unit__code", flat=True)) == set(data.group_members("towns"))
+    assert set(departments.values_list("unit__code", flat=True)) == {
+        d.code for d in data.DEPARTMENTS if d.group
+    }
+    for task in tasks:
+        assert task.assignment.lead_unit_id == task.unit_id
+        assert task.name.startswith(f"{year}年")
+    milestones = Milestone.objects.filter(task__in=tasks)
+    assert milestones.count() == 4 * tasks.count()
+    done = milestones.filter(done_on__isnull=False)
+    late = [m for m in done if m.done_on > m.due]
+    assert 0 < len(late) < done.count() * 0.2  # mostly on time, a few late
+    assert Evidence.objects.filter(milestone__in=done).count() >= done.count()
+    if year < AS_OF.year:
+        assert done.count() > milestones.count() * 0.95  # a few carried over, unfinished
+    else:
+        assert not done.filter(done_on__gt=AS_OF.end).exists()
+        overdue = milestones.filter(done_on__isnull=True, due__lt=SWEEP_DAY)
+        assert set(overdue.values_list("task__unit__code", flat=True)) == OVERDUE_MILESTONES_2022
+
+
+def test_the_county_plans_milestone_and_count_indicators_have_figures(
+    rows: list[dict[str, Any]],
+) -> None:
+    county = [r for r in rows if r["plan_code"] == "county-2022"]
+    milestones = [r for r in county if r["indicator_code"] in ("ZB01", "BA02")]
+    assert len(milestones) == 63 and all(r["target"] for r in milestones)
+    red = {r["unit_code"] for r in milestones if r["status"] == "red"}
+    assert red == OVERDUE_MILESTONES_2022
+    scores = [r for r in county if r["indicator_code"] == "ZC01"]
+    assert len(scores) == 20 and all(r["actual"] is not None for r in scores)
+    poverty = {r["unit_code"]: r["actual"] for r in county if r["indicator_code"] == "ZB04"}
+    assert len(poverty) == 20 and sum(1 for v in poverty.values() if v) == 2
+
+
 def test_loading_again_adds_nothing() -> None:
     def counts() -> tuple[int, ...]:
         return tuple(
@@ -186,6 +237,23 @@ def test_milestones_are_due_on_working_days_in_order() -> None:
         assert dues == sorted(dues) and all(d.weekday() < 5 for d in dues), spec.name
         for step in spec.steps:
             assert step.done is None or step.done.year == spec.year or step.done > step.due
+
+
+@pytest.mark.parametrize("code", ["ZB01", "BA02"])
+def test_generated_milestones_are_due_on_working_days_in_order(code: str) -> None:
+    calendar = WorkCalendar()
+    units = data.group_members("towns") if code == "ZB01" else ["SFX-JMJ", "SFX-ZJJ", "SFX-XCB"]
+    for unit in units:
+        for year in data.YEARS:
+            specs = county_tasks(code, unit, year, calendar)
+            assert specs and specs == county_tasks(code, unit, year, calendar)  # stable
+            for spec in specs:
+                dues = [s.due for s in spec.steps]
+                assert dues == sorted(dues) and all(d.weekday() < 5 for d in dues), spec.name
+                assert all(d.year == year for d in dues)
+                for step in spec.steps:
+                    assert step.done is None or step.done.year == year
+                    assert step.done is None or year < AS_OF.year or step.done <= AS_OF.end
 
 
 def test_the_generated_evidence_is_a_pdf() -> None:
