@@ -1,8 +1,8 @@
 """Excel exports of ranking tables and scorecards (openpyxl), safe against formula injection.
 
-A text cell that begins with = + - @ (or a tab / carriage return) would be run as a formula
-by a spreadsheet; such text is written with a leading apostrophe-quote character so it shows
-as typed (OWASP "CSV injection"). Numbers stay numbers, rounded half-up to 2 decimals.
+Text goes through the plan workbook's escaper (kaoping.plans.planxlsx.escape_text), as every
+workbook Kaoping writes: a formula-like start gets a leading apostrophe so it shows as typed
+(OWASP "CSV injection"). Numbers stay numbers, rounded half-up to 2 decimals.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from kaoping.plans.planxlsx import XLSX_CONTENT_TYPE, escape_text
+
+__all__ = ["XLSX_CONTENT_TYPE", "safe_cell", "workbook"]
 
 
 def safe_cell(value: Any) -> Any:
@@ -29,10 +30,7 @@ def safe_cell(value: Any) -> Any:
         return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
     if isinstance(value, (int, float)):
         return value
-    text = str(value)
-    if text.startswith(DANGEROUS_PREFIXES):
-        return "'" + text
-    return text
+    return escape_text(str(value))
 
 
 def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
