@@ -39,6 +39,7 @@ from kaoping.org.permissions import (
     RECTIFICATION_WORK_ROLES,
     roles_required,
 )
+from kaoping.plans import selectors as plan_selectors
 from kaoping.plans.models import Indicator, Plan
 from kaoping.plans.selectors import plans_for_user
 from kaoping.tracking.evidence import evidence_response
@@ -102,15 +103,11 @@ def _render(
 
 # --- choices in scope ---------------------------------------------------------------------------
 def _county_units(plan: Plan) -> QuerySet[Unit]:
-    return Unit.objects.filter(path__startswith=plan.owner.path, is_active=True).order_by("path")
+    return plan_selectors.plan_units(plan=plan)
 
 
 def _county_people(plan: Plan) -> QuerySet[Person]:
-    return (
-        Person.objects.filter(unit__path__startswith=plan.owner.path, is_active=True)
-        .select_related("unit")
-        .order_by("unit__path", "position", "name")
-    )
+    return plan_selectors.plan_persons(plan=plan)
 
 
 def _inspected_units(user: Any, inspection_round: InspectionRound) -> QuerySet[Unit]:

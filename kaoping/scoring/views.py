@@ -534,11 +534,12 @@ def vetoes(request: HttpRequest) -> HttpResponse:
         )
         if threshold is not None:
             lost = reads.points_lost_by_unit(provincial)
+            evaluated = plan_units(plan)
             names = dict(Unit.objects.filter(pk__in=list(lost)).values_list("pk", "name"))
             candidates = [
                 {"name": names.get(uid, uid), "points": pts}
                 for uid, pts in sorted(lost.items(), key=lambda x: -x[1])
-                if pts >= threshold and uid in plan_units(plan)
+                if pts >= threshold and uid in evaluated
             ]
     return render(
         request,
