@@ -23,7 +23,6 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -48,9 +47,15 @@ from kaoping.org.models import Person, Unit, User
 from kaoping.plans.models import Assignment, Indicator, Plan
 from kaoping.tracking import evidence as evidence_files
 from kaoping.tracking.models import Alert
-from kaoping.tracking.services.supervision import Directory, Message, notify, office_users
+from kaoping.tracking.services.supervision import (
+    Directory,
+    Message,
+    clean_text,
+    notify,
+    office_users,
+    page_url,
+)
 
-TEXT_LIMIT = 10_000
 TITLE_LIMIT = 200
 DESCRIPTION_LIMIT = 200
 MAX_EVIDENCE_PER_FINDING = 30
@@ -69,25 +74,6 @@ def _today(today: date | None) -> date:
 
 def _user(actor: Any) -> User | None:
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _url(name: str, *args: Any) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
-def _text(value: str | None, label: str, *, required: bool = True, limit: int = TEXT_LIMIT) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ApplicationError(_("Please write the %(field)s.") % {"field": label})
-    if len(text) > limit:
-        raise ApplicationError(
-            _("The %(field)s is too long (at most %(n)d characters).")
-            % {"field": label, "n": limit}
-        )
-    return text
 
 
 def _points(value: Any, label: str) -> Decimal:
@@ -191,7 +177,7 @@ def round_create(
         raise ApplicationError(_("The inspected period ends before it starts."))
     if not 1 <= appeal_days <= 60:
         raise ApplicationError(_("The appeal window is 1 to 60 days."))
-    code = _text(code, _("code"), limit=40)
+    code = clean_text(code, _("code"), limit=40)
     if InspectionRound.objects.filter(plan=plan, code=code).exists():
         raise ApplicationError(
             _("The plan has a round with the code %(code)s already.") % {"code": code}
@@ -199,12 +185,12 @@ def round_create(
     inspection_round = InspectionRound.objects.create(
         plan=plan,
         code=code,
-        name=_text(name, _("name"), limit=200),
+        name=clean_text(name, _("name"), limit=200),
         level=level,
         period_start=period_start,
         period_end=period_end,
         appeal_days=appeal_days,
-        description=_text(description, _("description"), required=False),
+        description=clean_text(description, _("description"), required=False),
     )
     audit_event(
         actor=actor,
@@ -306,7 +292,7 @@ def deduction_rule_set(
     before = _snap(rule, ("name", "points_per_item", "cap")) if rule else None
     if rule is None:
         rule = DeductionRule(plan=plan, indicator=indicator, category=category)
-    rule.name = _text(name, _("name"), required=False, limit=200)
+    rule.name = clean_text(name, _("name"), required=False, limit=200)
     rule.points_per_item, rule.cap = per_item, limit
     if rule.pk:
         rule.row_version += 1
@@ -422,8 +408,8 @@ def finding_record(
         round=inspection_round,
         unit=unit,
         indicator=indicator,
-        title=_text(title, pgettext("inspection finding", "title"), limit=TITLE_LIMIT),
-        description=_text(description, _("description"), required=False),
+        title=clean_text(title, pgettext("inspection finding", "title"), limit=TITLE_LIMIT),
+        description=clean_text(description, _("description"), required=False),
         severity=severity,
         found_on=found_on,
         responsible_unit=responsible_unit or default_unit,
@@ -472,8 +458,8 @@ def finding_update(
         finding,
         expected_version=expected_version,
         changes={
-            "title": _text(title, pgettext("inspection finding", "title"), limit=TITLE_LIMIT),
-            "description": _text(description, _("description"), required=False),
+            "title": clean_text(title, pgettext("inspection finding", "title"), limit=TITLE_LIMIT),
+            "description": clean_text(description, _("description"), required=False),
             "severity": severity,
             "found_on": found_on,
             "indicator": indicator,
@@ -528,7 +514,9 @@ def _attach(
         content_type=checked.content_type,
         size=checked.size,
         sha256=checked.sha256,
-        description=_text(description, _("description"), required=False, limit=DESCRIPTION_LIMIT),
+        description=clean_text(
+            description, _("description"), required=False, limit=DESCRIPTION_LIMIT
+        ),
         uploaded_by=_user(actor),
     )
     audit_event(
@@ -645,7 +633,7 @@ def deduction_record(
         rule=rule,
         points=amount,
         effective_points=amount,
-        reason=_text(reason, _("rule and reason")),
+        reason=clean_text(reason, _("rule and reason")),
         responsible_unit=responsible_unit or finding.responsible_unit,
         responsible_leader=responsible_leader or finding.responsible_leader,
         recorded_by=_user(actor),
@@ -715,7 +703,7 @@ def deduction_confirm(
                     "unit": deduction.unit.name,
                     "deadline": deadline.isoformat(),
                 },
-                _url("inspections:finding_detail", deduction.finding_id),
+                page_url("inspections:finding_detail", deduction.finding_id),
                 f"deduction:{deduction.pk}:confirmed",
             )
             for user in _deduction_people(deduction)
@@ -758,7 +746,7 @@ def appeal_file(
                 "confirmed": deduction.confirmed_on.isoformat(),
             }
         )
-    text = _text(reasons, _("reasons"))
+    text = clean_text(reasons, _("reasons"))
     _save(
         deduction,
         expected_version=expected_version,
@@ -790,7 +778,7 @@ def appeal_file(
                 _("Appeal filed: %(title)s") % {"title": deduction.finding.title},
                 _("%(unit)s appeals the deduction of %(points)s points.")
                 % {"unit": deduction.unit.name, "points": deduction.points},
-                _url("inspections:appeal_detail", appeal.pk),
+                page_url("inspections:appeal_detail", appeal.pk),
                 f"appeal:{appeal.pk}:filed",
             )
             for user in office_users(deduction.unit)
@@ -827,7 +815,7 @@ def appeal_rule(
         raise _refuse()
     if decision not in Ruling.ALL:
         raise ApplicationError(_("Choose a ruling."))
-    text = _text(reason, _("reason for the ruling"))
+    text = clean_text(reason, _("reason for the ruling"))
     deduction = Deduction.objects.select_related("finding", "unit").get(pk=appeal.deduction_id)
     before_deduction = {
         "deduction_status": deduction.status,
@@ -886,7 +874,7 @@ def appeal_rule(
                 user,
                 _("Appeal ruled: %(title)s") % {"title": deduction.finding.title},
                 f"{appeal.get_status_display()}\n{text}",
-                _url("inspections:appeal_detail", appeal.pk),
+                page_url("inspections:appeal_detail", appeal.pk),
                 f"appeal:{appeal.pk}:ruled",
             )
             for user in _deduction_people(deduction)
@@ -949,7 +937,7 @@ def rectification_open(
     rectification = Rectification.objects.create(
         finding=finding,
         unit=unit,
-        plan_text=_text(plan_text, _("rectification plan")),
+        plan_text=clean_text(plan_text, _("rectification plan")),
         responsible_person=responsible_person,
         deadline=deadline,
     )
@@ -966,7 +954,7 @@ def rectification_open(
                 _("Rectification required: %(title)s") % {"title": finding.title},
                 _("Please rectify by %(deadline)s and report progress.")
                 % {"deadline": deadline.isoformat()},
-                _url("inspections:rectification_detail", rectification.pk),
+                page_url("inspections:rectification_detail", rectification.pk),
                 f"rectification:{rectification.pk}:opened",
             )
             for user in _rectification_people(rectification)
@@ -996,11 +984,11 @@ def rectification_update_progress(
         raise ApplicationError(_("The percentage done is between 0 and 100."))
     if on > timezone.localdate():
         raise ApplicationError(_("Progress cannot be dated in the future."))
-    body = _text(text, _("progress"))
+    body = clean_text(text, _("progress"))
     before = _snap(rectification, ("status", "percent", "plan_text"))
     changes: dict[str, Any] = {"status": Rectification.Status.IN_PROGRESS, "percent": percent}
     if plan_text.strip():
-        changes["plan_text"] = _text(plan_text, _("rectification plan"))
+        changes["plan_text"] = clean_text(plan_text, _("rectification plan"))
     _save(
         rectification,
         expected_version=expected_version,
@@ -1052,7 +1040,7 @@ def rectification_submit(
         if rectification.status not in Rectification.ACTIVE_STATUSES:
             raise ApplicationError(_("Only an open rectification can be submitted."))
         raise _refuse()
-    text = _text(note, _("note"), required=False)
+    text = clean_text(note, _("note"), required=False)
     before = rectification.status
     _save(
         rectification,
@@ -1087,7 +1075,7 @@ def rectification_submit(
                 _("Rectification submitted: %(title)s") % {"title": rectification.finding.title},
                 _("%(unit)s reports the rectification done; please verify it.")
                 % {"unit": rectification.unit.name},
-                _url("inspections:rectification_detail", rectification.pk),
+                page_url("inspections:rectification_detail", rectification.pk),
                 f"rectification:{rectification.pk}:submitted:{rectification.row_version}",
             )
             for user in office_users(rectification.finding.unit)
@@ -1108,7 +1096,7 @@ def _check(
         raise ApplicationError(_("Only a rectification submitted for verification is checked."))
     if not selectors.can_verify_rectification(actor, rectification):
         raise _refuse()
-    text = _text(note, _("verification note"))
+    text = clean_text(note, _("verification note"))
     day = checked_on or timezone.localdate()
     if day > timezone.localdate():
         raise ApplicationError(_("A verification cannot be dated in the future."))
@@ -1146,7 +1134,7 @@ def _check(
                 user,
                 title,
                 text,
-                _url("inspections:rectification_detail", rectification.pk),
+                page_url("inspections:rectification_detail", rectification.pk),
                 f"rectification:{rectification.pk}:{status}:{rectification.row_version}",
             )
             for user in _rectification_people(rectification)
@@ -1207,7 +1195,7 @@ def rectification_close(
         if rectification.status != Rectification.Status.VERIFIED:
             raise ApplicationError(_("Only a verified rectification can be closed."))
         raise _refuse()
-    text = _text(note, _("note"), required=False)
+    text = clean_text(note, _("note"), required=False)
     _save(
         rectification,
         expected_version=expected_version,
@@ -1339,7 +1327,7 @@ def _escalate_plan(
                 user,
                 title,
                 body,
-                _url("inspections:rectification_detail", r.pk),
+                page_url("inspections:rectification_detail", r.pk),
                 f"rectification:{r.pk}:overdue:{level}",
             )
             for user in recipients

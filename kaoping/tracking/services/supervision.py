@@ -72,21 +72,25 @@ LEVEL_RANK = {
 TEXT_LIMIT = 10_000
 
 
-def _url(name: str, *args: Any) -> str:
+def page_url(name: str, *args: Any) -> str:
+    """A page's path for a notification link, or "" where the page does not exist."""
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
 
 
-def _text(value: str, label: str, *, required: bool = True) -> str:
+def clean_text(
+    value: str | None, label: str, *, required: bool = True, limit: int = TEXT_LIMIT
+) -> str:
+    """Trimmed text of a form field; missing (when required) or over `limit` is refused."""
     text = (value or "").strip()
     if required and not text:
         raise ApplicationError(_("Please write the %(field)s.") % {"field": label})
-    if len(text) > TEXT_LIMIT:
+    if len(text) > limit:
         raise ApplicationError(
             _("The %(field)s is too long (at most %(n)d characters).")
-            % {"field": label, "n": TEXT_LIMIT}
+            % {"field": label, "n": limit}
         )
     return text
 
@@ -446,7 +450,7 @@ def _red_alerts(plan: Plan, items: Sequence[_Item], people: Directory) -> tuple[
                     "gap": gap,
                 },
                 recipients=people.persons(person_id, leader_id) + people.unit_heads(item.unit.pk),
-                url=_url("tracking:dashboard_indicator", item.indicator.pk),
+                url=page_url("tracking:dashboard_indicator", item.indicator.pk),
             )
         )
     created, sent = raise_alerts(drafts)
@@ -544,7 +548,7 @@ def _escalate(plan: Plan, items: Sequence[_Item], people: Directory, actor: Any)
             recipients,
             title,
             body,
-            _url("tracking:notice_detail", notice.pk),
+            page_url("tracking:notice_detail", notice.pk),
             f"notice:{notice.pk}:{level}",
         )
     return changed, len(notify(messages))
@@ -602,7 +606,7 @@ def _request_explanations(
             people.unit_staff(item.unit.pk),
             title,
             body,
-            _url("tracking:explanation_detail", explanation.pk),
+            page_url("tracking:explanation_detail", explanation.pk),
             f"explanation:{explanation.pk}:requested",
         )
     return created, len(notify(messages))
@@ -656,7 +660,7 @@ def _milestone_alerts(plan: Plan, today: date) -> tuple[int, int, int]:
                     assignment.responsible_leader_id,
                 )
                 + people.unit_heads(task.unit_id),
-                url=_url("tracking:task_detail", task.pk),
+                url=page_url("tracking:task_detail", task.pk),
             )
         )
     created, sent = raise_alerts(drafts)
@@ -684,7 +688,7 @@ def _report_reminders(plan: Plan, calendar: WorkCalendar, today: date) -> tuple[
     for report in open_reports:
         assert report.deadline is not None
         period = Period.parse(report.period).label()
-        url = _url("tracking:report_detail", report.pk)
+        url = page_url("tracking:report_detail", report.pk)
         if report.deadline >= today:
             title = _("Report due on %(day)s: %(indicator)s") % {
                 "day": report.deadline.isoformat(),
@@ -758,7 +762,7 @@ def _explanation_alerts(plan: Plan, today: date) -> tuple[int, int]:
                 "due": e.due.isoformat(),
             },
             recipients=people.unit_staff(e.unit_id),
-            url=_url("tracking:explanation_detail", e.pk),
+            url=page_url("tracking:explanation_detail", e.pk),
         )
         for e in overdue
     ]
@@ -876,7 +880,7 @@ def notice_answer(
         raise ApplicationError(_("Only an open notice can be answered."))
     if not selectors.can_answer_notice(actor, notice):
         raise _refuse()
-    text = _text(response, _("response"))
+    text = clean_text(response, _("response"))
     _transition(
         SupervisionNotice,
         notice,
@@ -897,7 +901,7 @@ def notice_answer(
                 office_users(notice.unit),
                 _("Notice answered: %(indicator)s") % {"indicator": notice.indicator.name},
                 _("%(unit)s answered the supervision notice.") % {"unit": notice.unit.name},
-                _url("tracking:notice_detail", notice.pk),
+                page_url("tracking:notice_detail", notice.pk),
                 f"notice:{notice.pk}:answered:{notice.row_version}",
             )
         )
@@ -913,7 +917,9 @@ def notice_close(
         raise ApplicationError(_("This notice is closed already."))
     if not selectors.can_close_notice(actor, notice):
         raise _refuse()
-    reason = _text(reason, _("reason"), required=notice.status == SupervisionNotice.Status.OPEN)
+    reason = clean_text(
+        reason, _("reason"), required=notice.status == SupervisionNotice.Status.OPEN
+    )
     before = notice.status
     _transition(
         SupervisionNotice,
@@ -949,8 +955,8 @@ def explanation_submit(
         raise ApplicationError(_("This explanation is not waiting to be written."))
     if not selectors.can_submit_explanation(actor, explanation):
         raise _refuse()
-    body = _text(text, _("explanation"))
-    plan_text = _text(measures, _("measures to catch up"), required=False)
+    body = clean_text(text, _("explanation"))
+    plan_text = clean_text(measures, _("measures to catch up"), required=False)
     before = explanation.status
     _transition(
         Explanation,
@@ -993,7 +999,7 @@ def explanation_submit(
                     "unit": explanation.unit.name,
                     "period": Period.parse(explanation.period).label(),
                 },
-                _url("tracking:explanation_detail", explanation.pk),
+                page_url("tracking:explanation_detail", explanation.pk),
                 f"explanation:{explanation.pk}:submitted:{explanation.row_version}",
             )
         )
@@ -1008,7 +1014,7 @@ def _explanation_review(
     if not selectors.can_review_explanation(actor, explanation):
         raise _refuse()
     returning = status == Explanation.Status.RETURNED
-    text = _text(note, _("review note"), required=returning)
+    text = clean_text(note, _("review note"), required=returning)
     changes: dict[str, Any] = {"status": status, "review_note": text, "reviewed_by": actor}
     if returning:
         from kaoping.tracking.task_selectors import work_calendar
@@ -1044,7 +1050,7 @@ def _explanation_review(
                 people.unit_staff(explanation.unit_id),
                 title,
                 text,
-                _url("tracking:explanation_detail", explanation.pk),
+                page_url("tracking:explanation_detail", explanation.pk),
                 f"explanation:{explanation.pk}:{status}:{explanation.row_version}",
             )
         )
@@ -1100,7 +1106,7 @@ def review_record(
         explanation=explanation,
         reviewed_on=reviewed_on,
         reviewer=actor if getattr(actor, "pk", None) else None,
-        findings=_text(findings, _("findings")),
+        findings=clean_text(findings, _("findings")),
         result=result,
     )
     audit_event(
