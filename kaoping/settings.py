@@ -7,6 +7,7 @@ KAOPING_ALLOWED_HOSTS and leaves KAOPING_DEBUG off. See docs/configuration.md.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 
@@ -36,6 +37,25 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _pii_keys() -> list[str]:
+    """Fernet keys for respondents' names and phone numbers (PIPL), newest first.
+
+    KAOPING_PII_KEYS (comma-separated) in production; otherwise one generated once and kept in
+    DATA_DIR. Older keys after the first still decrypt, so keys can be rotated.
+    """
+    from_env = env.list("KAOPING_PII_KEYS", default=[])
+    if from_env:
+        return from_env
+    key_file = DATA_DIR / "pii_key"
+    if not key_file.exists():
+        key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        key_file.chmod(0o600)
+    return [key_file.read_text().strip()]
+
+
+KAOPING_PII_KEYS = _pii_keys()
 ALLOWED_HOSTS = env.list("KAOPING_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("KAOPING_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -65,6 +85,7 @@ INSTALLED_APPS = [
     "kaoping.inspections",
     "kaoping.appraisal",
     "kaoping.scoring",
+    "kaoping.surveys",
     "kaoping.api",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("inspections/", include("kaoping.inspections.urls")),
     path("appraisal/", include("kaoping.appraisal.urls")),
     path("scoring/", include("kaoping.scoring.urls")),
+    path("surveys/", include("kaoping.surveys.urls")),
     path("api/v1/", include("kaoping.api.urls")),
     path("audit/", include("kaoping.audit.urls")),
     path("admin/", admin.site.urls),

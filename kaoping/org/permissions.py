@@ -92,6 +92,13 @@ DEDUCTION_ACCOUNTABILITY_ROLES = frozenset(
 LEADER_RATING_ROLES = frozenset({Role.LEADER})
 LEADER_RATING_OFFICE_ROLES = frozenset({Role.OFFICE})
 
+# Public appraisal surveys (kaoping.surveys, 公众评议): the office runs projects, builds
+# questionnaires, imports respondent lists, draws samples, staffs and supervises the calls and
+# reads results; interviewers work only their assigned cases (found by assignment, never by
+# scope); a project's supervisors (ProjectStaff) watch its calls and correct interviews.
+SURVEY_OFFICE_ROLES = frozenset({Role.OFFICE})
+SURVEY_CALL_ROLES = frozenset({Role.INTERVIEWER})
+
 # Scoring (kaoping.scoring.views): published official results are read by everyone doing
 # evaluation work, each in their data scope (unit heads and reporters their own unit only);
 # runs, what-ifs, vetoes, adjustments, tie decisions and component scores are the office's.
