@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "kaoping.appraisal",
     "kaoping.scoring",
     "kaoping.surveys",
+    "kaoping.bulletins",
+    "kaoping.public",
     "kaoping.api",
 ]
 

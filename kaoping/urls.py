@@ -20,6 +20,8 @@ urlpatterns = [
     path("appraisal/", include("kaoping.appraisal.urls")),
     path("scoring/", include("kaoping.scoring.urls")),
     path("surveys/", include("kaoping.surveys.urls")),
+    path("bulletins/", include("kaoping.bulletins.urls")),
+    path("public/", include("kaoping.public.urls")),
     path("api/v1/", include("kaoping.api.urls")),
     path("audit/", include("kaoping.audit.urls")),
     path("admin/", admin.site.urls),

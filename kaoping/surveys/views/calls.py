@@ -1,0 +1,7 @@
+"""Survey pages: calls."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

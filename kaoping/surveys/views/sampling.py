@@ -1,0 +1,7 @@
+"""Survey pages: sampling."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
