@@ -10,6 +10,8 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        # run_huey autoloads only modules named "tasks": importing jobs registers ours.
+        import kaoping.surveys.jobs  # noqa: F401
         from kaoping.surveys import models
 
         # Row-level change records (read by the audit administrator only). Encrypted personal
