@@ -45,7 +45,7 @@ from kaoping.scoring.models import (
     Veto,
 )
 from kaoping.scoring.office_inputs import veto_conditions
-from kaoping.scoring.selectors import public_appraisal_for_scoring
+from kaoping.scoring.selectors import public_appraisal_for_scoring, public_appraisal_sources
 from kaoping.tracking.obligations import obligations
 from kaoping.tracking.services.results import load_inputs, reporting_periods
 
@@ -398,13 +398,7 @@ def gather(plan: Plan, as_of: str | None = None) -> tuple[dict[str, Any], dict[s
     lead_pairs = {(ind, unit) for ind, unit, _leader, _share in assignments}
     applicable = applicability(snapshot, units, lead_pairs, provincial)
     public = public_appraisal_for_scoring(plan=plan)
-    from kaoping.scoring.models import ComponentScore
-
-    public_sources = dict(
-        ComponentScore.objects.filter(
-            plan=plan, component=ComponentScore.Component.PUBLIC_APPRAISAL
-        ).values_list("unit_id", "source")
-    )
+    public_sources = public_appraisal_sources(plan=plan)
     rules = veto_conditions(plan)
     vetoes = [
         {

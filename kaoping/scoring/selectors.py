@@ -29,19 +29,54 @@ from kaoping.scoring.models import (
     UnitResult,
     Veto,
 )
+from kaoping.surveys.models import SurveyProject, SurveyResult
 
 
 # --- inputs for scoring (no user: the services read them) --------------------------------------
 def public_appraisal_for_scoring(*, plan: Plan) -> dict[int, Decimal]:
     """Each unit's public appraisal index A (0–100) for a plan, by unit id.
 
-    Today the office enters the provincial survey centre's results (ComponentScore); the
-    survey app will answer here later. A unit without a figure is absent (component missing).
+    When the plan has a closed survey project that feeds scoring, its frozen satisfaction
+    index per unit (kaoping.surveys SurveyResult); otherwise the figures the office entered
+    from the provincial survey centre (ComponentScore). A unit without a figure is absent
+    (component missing).
     """
+    survey = SurveyProject.objects.filter(
+        plan=plan, feeds_scoring=True, status=SurveyProject.Status.CLOSED
+    ).first()
+    if survey is not None:
+        return {
+            unit_id: index
+            for unit_id, index in SurveyResult.objects.filter(
+                project=survey, index__isnull=False
+            ).values_list("unit_id", "index")
+            if index is not None
+        }
     return dict(
         ComponentScore.objects.filter(
             plan=plan, component=ComponentScore.Component.PUBLIC_APPRAISAL
         ).values_list("unit_id", "score")
+    )
+
+
+def public_appraisal_sources(*, plan: Plan) -> dict[int, str]:
+    """Where each unit's public appraisal figure comes from (shown beside the score): the
+    closed survey project feeding the plan, else the office's note on each entered figure."""
+    survey = SurveyProject.objects.filter(
+        plan=plan, feeds_scoring=True, status=SurveyProject.Status.CLOSED
+    ).first()
+    if survey is not None:
+        source = f"{survey.code} {survey.name}"
+        return dict.fromkeys(
+            SurveyResult.objects.filter(project=survey, index__isnull=False).values_list(
+                "unit_id", flat=True
+            ),
+            source,
+        )
+    return dict(
+        ComponentScore.objects.filter(
+            plan=plan, component=ComponentScore.Component.PUBLIC_APPRAISAL
+        ).values_list("unit_id", "source")
     )
 
 
