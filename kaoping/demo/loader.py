@@ -6,8 +6,9 @@ only what is missing is written, through the org and plans services (actor None:
 itself), so a second run writes nothing and records no second set of audit events. A plan
 that already exists and is no longer a draft is left exactly as it is. The progress data of
 2021 and 2022 (kaoping.demo.progress) comes next, then the 2022 inspections, leader
-ratings and scoring runs built on them (kaoping.demo.inspections, .leader_ratings,
-.scoring). Everything runs in one transaction: a failure leaves the database as it was.
+ratings, public-appraisal surveys and scoring runs built on them (kaoping.demo.inspections,
+.leader_ratings, .surveys, .scoring). Everything runs in one transaction: a failure leaves
+the database as it was.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from kaoping.demo.inspections import load_inspections
 from kaoping.demo.leader_ratings import load_leader_ratings
 from kaoping.demo.progress import ProgressSummary, load_progress
 from kaoping.demo.scoring import load_scoring
+from kaoping.demo.surveys import load_surveys
 from kaoping.org import services as org_services
 from kaoping.org.middleware import password_change_due
 from kaoping.org.models import Person, Region, RoleGrant, Unit, User
@@ -91,10 +93,12 @@ def load_demo(*, password: str | None = None) -> DemoSummary:
     with transaction.atomic():
         loader.run()
         progress = load_progress()
-        # Inspections and leader ratings feed the scoring runs, so they come first.
+        # Inspections, leader ratings and the public-appraisal surveys feed the scoring runs,
+        # so they come first.
         parts = {
             "inspections": load_inspections(),
             "leader_ratings": load_leader_ratings(),
+            "surveys": load_surveys(password=loader.password),
             "scoring": load_scoring(),
         }
     summary = loader.summary()

@@ -4,7 +4,9 @@ Run after the inspections and leader-rating demo loaders (their deductions and r
 the runs). For each demo cycle (2021, then 2022), through the scoring services:
 
 - the provincial survey centre's public-appraisal index (70–95, fixed per unit and year) for
-  every unit of the county plan and for the county in the provincial plan;
+  every unit of the county plan and for the county in the provincial plan, entered by the
+  office — except for a plan a closed survey feeds (the 2022 county plan: kaoping.demo.surveys'
+  2022-ZH, read by public_appraisal_for_scoring);
 - in 2022 a few approved bonus and penalty items, and an approved one-vote veto of 三江镇 for a
   major work-safety accident (重大安全生产责任事故);
 - an official run of the provincial plan, published, then — after a veto of the department
@@ -33,6 +35,7 @@ from kaoping.scoring.inputs import current_official_run, evaluated_units
 from kaoping.scoring.models import ComponentScore, ScoreAdjustment, Veto
 from kaoping.scoring.office_inputs import veto_conditions
 from kaoping.scoring.selectors import points_lost_by_unit
+from kaoping.surveys.models import SurveyProject
 
 SURVEY_SOURCE = "省统计局民调中心 {year} 年度公众满意度测评"
 SAFETY_TOWN = "SFX-SJZ"  # 三江镇
@@ -154,6 +157,12 @@ def load_scoring() -> dict[str, int]:
 
 
 def _appraisal(plan: Plan, year: int) -> int:
+    """The survey centre's figures, entered by the office, for a plan no closed survey feeds
+    (a closed feeds-scoring SurveyProject, kaoping.demo.surveys' 2022-ZH, is read instead)."""
+    if SurveyProject.objects.filter(
+        plan=plan, feeds_scoring=True, status=SurveyProject.Status.CLOSED
+    ).exists():
+        return 0
     existing = set(ComponentScore.objects.filter(plan=plan).values_list("unit_id", flat=True))
     count = 0
     for unit, _group in evaluated_units(plan):

@@ -17,6 +17,7 @@ from kaoping.org.models import Role
 PART_LABELS = {
     "inspections": gettext_lazy("Inspections, deductions and rectifications"),
     "leader_ratings": gettext_lazy("Leader evaluation"),
+    "surveys": gettext_lazy("Public appraisal surveys and their results"),
     "scoring": gettext_lazy("Scoring runs, vetoes and adjustments"),
 }
 
