@@ -32,6 +32,8 @@ from kaoping.org.permissions import (
     SCORING_OFFICE_ROLES,
     SCORING_ROLES,
     SUPERVISION_ROLES,
+    SURVEY_CALL_ROLES,
+    SURVEY_OFFICE_ROLES,
     TASK_ROLES,
     UNIT_LIST_ROLES,
 )
@@ -259,6 +261,33 @@ MENU: tuple[NavItem, ...] = (
         ),
         group="evaluation",
     ),
+    NavItem(
+        _("Public appraisal surveys"),
+        "surveys:project_list",
+        "telephone",
+        SURVEY_OFFICE_ROLES,
+        (
+            "surveys:project_create",
+            "surveys:project_detail",
+            "surveys:project_edit",
+            "surveys:questionnaire",
+            "surveys:question_add",
+            "surveys:question_edit",
+            "surveys:option_sets",
+            "surveys:option_set_create",
+            "surveys:frames",
+            "surveys:frame_detail",
+            "surveys:respondents",
+            "surveys:respondent_reveal",
+            "surveys:draw",
+            "surveys:sample",
+            "surveys:staff",
+            "surveys:supervise",
+            "surveys:interview_correct",
+            "surveys:results",
+        ),
+        group="evaluation",
+    ),
     NavItem(_("Notifications"), "tracking:notification_list", "bell", NOTIFICATION_ROLES),
     NavItem(
         _("Accounts"),
@@ -270,7 +299,19 @@ MENU: tuple[NavItem, ...] = (
     NavItem(
         _("Audit trail"), "audit:event_list", "shield-check", AUDIT_ROLES, ("audit:change_list",)
     ),
-    NavItem(_("My work"), "org:no_work", "telephone", frozenset({Role.INTERVIEWER})),
+    NavItem(
+        _("My calls"),
+        "surveys:my_cases",
+        "telephone",
+        SURVEY_CALL_ROLES,
+        (
+            "surveys:call",
+            "surveys:interview",
+            "surveys:supervise",
+            "surveys:supervise_live",
+            "surveys:interview_correct",
+        ),
+    ),
 )
 
 # The first role in this order decides where "home" goes.
@@ -283,7 +324,7 @@ _HOME_ORDER: tuple[tuple[str, str], ...] = (
     (Role.AUDITOR, "audit:event_list"),
     (Role.SYSTEM_ADMIN, "org:account_list"),
     (Role.SECURITY_ADMIN, "org:account_list"),
-    (Role.INTERVIEWER, "org:no_work"),
+    (Role.INTERVIEWER, "surveys:my_cases"),
 )
 
 

@@ -99,10 +99,10 @@ def test_portfolio_lists_units_and_their_assignments(world) -> None:
     assert led == {("D01", "A02"), ("T01", "A01")}  # town B's assignment is not theirs
 
 
-def test_no_work_page_for_interviewer(world) -> None:
+def test_interviewer_lands_on_their_calls(world) -> None:
     response = world.client_for(Role.INTERVIEWER).get(reverse("home"), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("org:no_work")
-    assert "暂无访问任务" in response.content.decode()  # users see Chinese
+    assert response.redirect_chain[-1][0] == reverse("surveys:my_cases")
+    assert "我的电话访问" in response.content.decode()  # users see Chinese
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_no_work_page_for_interviewer(world) -> None:
         (Role.AUDITOR, "audit:event_list"),
         (Role.SYSTEM_ADMIN, "org:account_list"),
         (Role.SECURITY_ADMIN, "org:account_list"),
-        (Role.INTERVIEWER, "org:no_work"),
+        (Role.INTERVIEWER, "surveys:my_cases"),
     ],
 )
 def test_each_role_lands_on_its_home_and_its_menu_opens(world, role, home) -> None:
