@@ -504,7 +504,7 @@ class Case(TimestampedModel):
     respondent = models.ForeignKey(
         Respondent, verbose_name=_("respondent"), on_delete=models.CASCADE, related_name="cases"
     )
-    stratum = models.CharField(_("stratum"), max_length=60)
+    stratum = models.CharField(_("stratum"), max_length=80)  # group:stratum
     position = models.PositiveIntegerField(
         _("order drawn"), help_text=_("Position in the stratum's drawn order (reserves after).")
     )

@@ -85,19 +85,21 @@ def test_census_strata_are_taken_whole_without_reserves(framed: SurveyProject) -
     assert draw.census == {"deputy:东城镇", "deputy:西山镇"}
 
 
-def test_total_is_shared_in_proportion_to_stratum_weight(framed: SurveyProject) -> None:
+def test_total_is_shared_across_groups_by_people_and_within_a_group_by_weight(
+    framed: SurveyProject,
+) -> None:
     draw = sampling.preview_draw(project=framed, seed=1, total=60)
-    # 40 : 60 : 20 of 120 → 20 : 30 : 10
+    # residents 100 and cadres 20 people → 50 : 10; residents' towns 40 : 60 → 20 : 30
     assert draw.allocation["resident:东城镇"] == 20
     assert draw.allocation["resident:西山镇"] == 30
     assert draw.allocation["cadre:县直"] == 10
-    # weights, not head counts, set the shares: 东城镇's 40 entries now stand for 3 each
+    # within the residents, weights set the shares: 东城镇's 40 entries now stand for 3 each
     framed.respondents.filter(stratum="东城镇", group=RespondentGroup.RESIDENT).update(weight=3.0)
     weighted = sampling.preview_draw(project=framed, seed=1, total=60)
-    # 120 : 60 : 20 of 200 → 36 : 18 : 6
-    assert weighted.allocation["resident:东城镇"] == 36
-    assert weighted.allocation["resident:西山镇"] == 18
-    assert weighted.allocation["cadre:县直"] == 6
+    # residents still 50 (people, not weight, split the groups); towns 120 : 60 → 33.3 : 16.7
+    assert weighted.allocation["resident:东城镇"] == 33
+    assert weighted.allocation["resident:西山镇"] == 17
+    assert weighted.allocation["cadre:县直"] == 10
 
 
 def test_minimum_per_stratum_is_honoured(framed: SurveyProject) -> None:
@@ -155,10 +157,12 @@ def test_bad_parameters_are_refused_clearly(
     assert message in str(caught.value.message)
 
 
-def test_a_stratum_name_too_long_for_a_case_is_refused(framed: SurveyProject) -> None:
-    framed.respondents.filter(stratum="西山镇").update(stratum="很长的镇名" * 11)  # 55 characters
-    with pytest.raises(ApplicationError, match="longer than 60 characters"):
-        sampling.preview_draw(project=framed, seed=1, total=5)
+def test_the_longest_stratum_name_fits_a_case(world: Any, framed: SurveyProject) -> None:
+    longest = "很长的镇名" * 12  # 60 characters, the most a respondent's stratum holds
+    framed.respondents.filter(stratum="西山镇").update(stratum=longest)
+    draw = sampling.sample_draw(project=framed, actor=office(world), seed=1, total=5)
+    key = f"{RespondentGroup.RESIDENT}:{longest}"
+    assert draw.cases.filter(stratum=key).exists()
 
 
 def test_no_respondents_is_refused(project: SurveyProject) -> None:

@@ -53,8 +53,6 @@ MAX_RESERVE_RATIO = 10.0
 
 MIN_REASON_LENGTH = 5
 
-STRATUM_KEY_LENGTH = Case._meta.get_field("stratum").max_length or 60
-
 
 def stratum_key(group: str, stratum: str) -> str:
     """The draw stratum of a respondent: its list's group and its town or unit."""
@@ -179,6 +177,33 @@ def recommended_size(project: SurveyProject, population: int) -> calc.SampleSize
         ) from None
 
 
+def allocate(frame: SamplingFrame, total: int, minimum: int) -> dict[str, int]:
+    """`total` over the strata drawn at random, in two stages.
+
+    First across respondent groups (residents, cadres, business owners…) in proportion to
+    their number of people; then, within each group, across its strata in proportion to their
+    Σ weight (e.g. a town's population) — so weighting residents by population never starves
+    the cadre and business-owner lists. Largest remainders both times; each stratum is then
+    raised to `minimum` where it has that many people.
+    """
+    sizes = frame.sizes
+    weights = frame.weights
+    sampled = [h for h in sizes if h not in frame.census]
+    groups: dict[str, list[str]] = {}
+    for h in sampled:
+        groups.setdefault(h.split(":", 1)[0], []).append(h)
+    people = {g: sum(sizes[h] for h in strata) for g, strata in groups.items()}
+    per_group = calc.proportional_allocation(people, people, total)
+    allocation: dict[str, int] = {}
+    for g, strata in groups.items():
+        shares = calc.proportional_allocation(
+            {h: weights[h] for h in strata}, {h: sizes[h] for h in strata}, per_group[g]
+        )
+        for h in strata:
+            allocation[h] = min(sizes[h], max(shares[h], minimum))
+    return allocation
+
+
 def draw_plan(
     *,
     project: SurveyProject,
@@ -190,7 +215,8 @@ def draw_plan(
     """The draw `seed` gives on the project's current frame, with its parameters (no writes).
 
     Census strata are taken whole; the others share `total` (default: the recommended size)
-    in proportion to their Σ weight, each raised to `minimum` where it has that many.
+    as `allocate` says: across groups by people, within a group by Σ weight, each stratum
+    raised to `minimum` where it has that many.
     """
     check_seed(seed)
     if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
@@ -208,12 +234,6 @@ def draw_plan(
     frame = frame_entries(project)
     if not frame.entries:
         raise ApplicationError(_("The survey has no respondents yet: import its lists first."))
-    too_long = sorted(h for h in frame.sizes if len(h) > STRATUM_KEY_LENGTH)
-    if too_long:
-        raise ApplicationError(
-            _("The stratum names %(names)s are longer than %(n)d characters; shorten them.")
-            % {"names": "、".join(too_long), "n": STRATUM_KEY_LENGTH}
-        )
     available = frame.sampled_population
     recommended = None
     if total is None:
@@ -236,9 +256,8 @@ def draw_plan(
         draw = calc.draw_sample(
             frame.entries,
             seed=seed,
-            total=total if available else None,
+            allocation=allocate(frame, total, minimum) if available else None,
             census=frame.census,
-            minimum_per_stratum=minimum,
             reserve_ratio=float(reserve_ratio),
         )
     except ValueError as exc:  # e.g. a respondent with a weight that is not positive
