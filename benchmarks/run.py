@@ -27,6 +27,12 @@ def _scoring(options: argparse.Namespace) -> bool:
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], bool]] = {
     "scoring": _scoring,
+    "dashboard_load": lambda o: __import__("benchmarks.dashboard_load").dashboard_load.run_options(
+        o
+    ),
+    "progress_import": lambda o: __import__(
+        "benchmarks.progress_import"
+    ).progress_import.run_options(o),
 }
 
 

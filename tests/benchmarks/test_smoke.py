@@ -1,0 +1,48 @@
+"""The load benchmarks run end to end at a tiny size and end with a parseable `ratio:` line.
+
+Only the output format and the checks are asserted, never a timing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from benchmarks import dashboard_load, progress_import
+
+RATIO = re.compile(r"^ratio: (\d+(?:\.\d+)?)$")
+
+
+def _ratio(lines: list[str]) -> float:
+    match = RATIO.match(lines[-1])
+    assert match, lines[-1]
+    return float(match.group(1))
+
+
+def test_progress_import_at_a_tiny_size() -> None:
+    lines: list[str] = []
+    ok, ratio = progress_import.run(rows=25, out=lines.append)
+    assert ok, "\n".join(lines)
+    assert any("25 reports created" in line for line in lines)
+    assert any(line.startswith("openpyxl read_only read:") for line in lines)
+    assert math.isclose(_ratio(lines), ratio, rel_tol=1e-9) and ratio > 0
+
+
+def test_dashboard_load_at_a_tiny_size() -> None:
+    lines: list[str] = []
+    result = dashboard_load.run(
+        towns=1, departments=1, clients=2, seconds=1.0, tool="threads", out=lines.append
+    )
+    assert result.ok, "\n".join(lines)
+    assert result.dashboard.requests > 0 and result.floor.requests > 0
+    assert [line.split(":")[0] for line in lines if line.startswith(("floor", "dashboard:"))] == [
+        "floor",
+        "dashboard",
+    ]
+    assert _ratio(lines) == round(result.ratio, 2)
+
+
+def test_run_py_registers_both_benchmarks() -> None:
+    from benchmarks.run import BENCHMARKS
+
+    assert {"scoring", "dashboard_load", "progress_import"} <= set(BENCHMARKS)
