@@ -63,6 +63,16 @@ WEIGHT_GROUP: dict[str, str] = {
 }
 
 
+def stratum_label(key: str) -> str:
+    """A draw stratum key "resident:东城镇" as the user reads it: "Residents · 东城镇"."""
+    group, _sep, stratum = key.partition(":")
+    try:
+        group_label = str(RespondentGroup(group).label)
+    except ValueError:
+        group_label = group
+    return f"{group_label} · {stratum}" if stratum else group_label
+
+
 class OptionSet(TimestampedModel):
     """Answers a question offers with their scores (data, not code): presets are the published
     five levels and the 12340 line's four; `options` is a list of [label, score or null]

@@ -26,7 +26,7 @@ from kaoping.core.errors import ApplicationError
 from kaoping.core.forms import BootstrapFormMixin
 from kaoping.org.permissions import SURVEY_OFFICE_ROLES, roles_required
 from kaoping.surveys import selectors
-from kaoping.surveys.models import Case, RespondentGroup, SampleDraw, SurveyProject
+from kaoping.surveys.models import Case, SampleDraw, SurveyProject, stratum_label
 from kaoping.surveys.services import sampling
 
 STATUS_COLOURS: dict[str, str] = {
@@ -113,16 +113,6 @@ def _project_url(project: SurveyProject) -> str:
         return reverse("surveys:project_list")
 
 
-def _stratum_label(key: str) -> str:
-    """The stratum key "resident:东城镇" as "Residents · 东城镇"."""
-    group, _sep, stratum = key.partition(":")
-    try:
-        group_label = str(RespondentGroup(group).label)
-    except ValueError:
-        group_label = group
-    return f"{group_label} · {stratum}"
-
-
 def _draw_parameters(form: DrawForm) -> dict[str, Any]:
     data = form.cleaned_data
     ratio = data.get("ratio")
@@ -165,7 +155,7 @@ def _strata_rows(
     return [
         {
             "key": key,
-            "label": _stratum_label(key),
+            "label": stratum_label(key),
             "size": size,
             "weight": weights[key],
             "census": key in plan_frame.census,
@@ -289,7 +279,7 @@ def sample(request: HttpRequest, pk: int) -> HttpResponse:
                 case.stratum,
                 {
                     "key": case.stratum,
-                    "label": _stratum_label(case.stratum),
+                    "label": stratum_label(case.stratum),
                     "allocated": current.allocation.get(case.stratum, 0),
                     "census": case.stratum in current.parameters.get("census", []),
                     "selected": [],
