@@ -144,6 +144,8 @@ def xlsx_container_problems(data: bytes, *, limits: ContainerLimits = DEFAULT_LI
             _("The workbook unpacks to %(size)d bytes, more than the %(max)d allowed.")
             % {"size": total, "max": limits.max_unpacked_bytes}
         )
+    if not problems:
+        problems.extend(declared_xml_problems(data))
     if not problems and not all(part in names for part in _REQUIRED_PARTS):
         problems.append(
             _(
@@ -152,6 +154,65 @@ def xlsx_container_problems(data: bytes, *, limits: ContainerLimits = DEFAULT_LI
             )
         )
     return problems
+
+
+_PROLOG_LIMIT = 64 * 1024
+_NAME_START = re.compile(rb"[A-Za-z_]")
+
+
+def xml_prolog_refused(head: bytes) -> bool:
+    """Whether an XML part's prolog must be refused. `head` is the part's first bytes (up to
+    `_PROLOG_LIMIT`); the prolog is read token by token up to the root element's start tag.
+
+    Allowed before the root: a UTF-8 byte-order mark, the XML declaration and other
+    processing instructions, comments and white space. Refused: a document type declaration
+    (where entities are declared: billion laughs, external entities) or any other `<!…`, a
+    UTF-16 part (Office writes UTF-8; UTF-16 would hide a declaration from this scan), text
+    before the root, and a prolog that does not end within the limit.
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:256]:
+        return True
+    pos = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        while pos < len(head) and head[pos : pos + 1] in (b" ", b"\t", b"\r", b"\n"):
+            pos += 1
+        if head.startswith(b"<?", pos):
+            end = head.find(b"?>", pos + 2)
+            if end < 0:
+                return True
+            pos = end + 2
+        elif head.startswith(b"<!--", pos):
+            end = head.find(b"-->", pos + 4)
+            if end < 0:
+                return True
+            pos = end + 3
+        else:
+            # The root element ends the prolog; anything else is refused: <!DOCTYPE,
+            # <!ENTITY, text, or a prolog running past the limit.
+            return not (head.startswith(b"<", pos) and _NAME_START.match(head, pos + 1))
+
+
+def declared_xml_problems(data: bytes) -> list[str]:
+    """Refuse XML parts declaring a document type, whatever parser openpyxl then uses.
+
+    defusedxml guards openpyxl only when lxml is absent; python-docx brings lxml, with which
+    openpyxl parses worksheets without defusedxml. Checking the prologs here keeps the
+    guarantee independent of the parser.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            with archive.open(info) as part:
+                head = part.read(_PROLOG_LIMIT)
+            if xml_prolog_refused(head):
+                return [
+                    _(
+                        "The workbook contains XML that is refused (entity declarations or "
+                        "external references); save it again from Excel or WPS as a plain .xlsx."
+                    )
+                ]
+    return []
 
 
 def open_workbook(data: bytes) -> Any:

@@ -37,6 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kaoping.core.spreadsheets import declared_xml_problems
 from kaoping.plans import planfile as pf
 from kaoping.plans.planfile import (
     NULL,
@@ -493,6 +494,10 @@ def _open_workbook(data: bytes, problems: Problems, *, max_bytes: int | None) ->
             _("The workbook unpacks to %(size)d bytes, more than the %(max)d allowed.")
             % {"size": unpacked, "max": limit},
         )
+        return None
+    declared = declared_xml_problems(data)
+    if declared:
+        problems.add(Loc(), declared[0])
         return None
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=False)
