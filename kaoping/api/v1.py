@@ -13,7 +13,16 @@ from ninja.renderers import JSONRenderer
 from kaoping.api import errors
 from kaoping.api.auth import AUTH, THROTTLE
 from kaoping.api.docs import NAMESPACE, LocalSwagger
-from kaoping.api.routers import me, notifications, plans, reports, tracking, units
+from kaoping.api.routers import (
+    bulletins,
+    me,
+    notifications,
+    plans,
+    reports,
+    scores,
+    tracking,
+    units,
+)
 
 ROUTERS: tuple[Router, ...] = (
     me.router,
@@ -22,6 +31,8 @@ ROUTERS: tuple[Router, ...] = (
     tracking.router,
     reports.router,
     notifications.router,
+    scores.router,
+    bulletins.router,
 )
 
 DESCRIPTION = """Kaoping's data for other systems and scripts, under the same roles and data

@@ -29,6 +29,7 @@ from kaoping.appraisal.forms import (
     round_initial,
 )
 from kaoping.appraisal.models import LeaderBallot, LeaderRatingRound
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError, ConflictError
 from kaoping.org.permissions import (
     LEADER_RATING_OFFICE_ROLES,
@@ -262,7 +263,43 @@ def _round_page(
 @roles_required(LEADER_RATING_OFFICE_ROLES)
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A round: its settings, raters and their completion, actions, and results."""
-    return _round_page(request, selectors.access_round(user=request.user, pk=pk))
+    round = selectors.access_round(user=request.user, pk=pk)
+    fmt = table_exports.requested_format(request)
+    if fmt and round.status == LeaderRatingRound.Status.CLOSED:
+        return _results_export(request, round, fmt)
+    return _round_page(request, round)
+
+
+def _results_export(request: HttpRequest, round: LeaderRatingRound, fmt: str) -> HttpResponse:
+    """A closed round's frozen results, as the page shows them (same selector)."""
+    results = selectors.round_results(user=request.user, round=round)
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=f"{_('Leader evaluation')}-{round.pk}",
+        headers=[
+            _("Rank"),
+            _("Unit code"),
+            _("Unit"),
+            _("Score"),
+            _("Valid ballots"),
+            _("Highest and lowest dropped"),
+            _("Dropped ballots"),
+        ],
+        rows=[
+            [
+                n,
+                r.unit.code,
+                r.unit.name,
+                r.score,
+                r.valid_ballots,
+                r.trimmed,
+                ", ".join(str(d) for d in r.dropped) if r.trimmed else "",
+            ]
+            for n, r in enumerate(results, start=1)
+        ],
+        what=f"appraisal.results:{round.pk}",
+    )
 
 
 def _round_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError
 from kaoping.inspections import forms, selectors, services
 from kaoping.inspections.models import (
@@ -179,6 +180,101 @@ def round_create(request: HttpRequest) -> HttpResponse:
     return _render(request, "round_form.html", {"form": form}, status)
 
 
+def _person(person: Person | None) -> str:
+    return person.name if person else ""
+
+
+def _findings_export(
+    request: HttpRequest,
+    inspection_round: InspectionRound,
+    findings: Any,
+    points: dict[int, Any],
+    fmt: str,
+) -> HttpResponse:
+    """A round's findings as shown (same selector), with their counted deduction points."""
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=f"{_('Findings')}-{inspection_round.code}",
+        headers=[
+            _("Found on"),
+            _("Unit"),
+            _("Title"),
+            _("Severity"),
+            _("Indicator"),
+            _("Responsible unit"),
+            _("Responsible leader"),
+            _("Description"),
+            _("Deduction points"),
+            _("Rectification"),
+        ],
+        rows=[
+            [
+                f.found_on,
+                f.unit.name,
+                f.title,
+                f.get_severity_display(),
+                f.indicator.name if f.indicator_id else "",
+                f.responsible_unit.name if f.responsible_unit_id else "",
+                _person(f.responsible_leader),
+                f.description,
+                points.get(f.pk),
+                _rectification_status(f),
+            ]
+            for f in findings
+        ],
+        what=f"inspections.findings:{inspection_round.pk}",
+    )
+
+
+def _rectification_status(finding: Finding) -> str:
+    try:
+        return str(finding.rectification.get_status_display())
+    except Rectification.DoesNotExist:
+        return ""
+
+
+def _deductions_export(
+    request: HttpRequest, inspection_round: InspectionRound, deductions: Any, fmt: str
+) -> HttpResponse:
+    """A round's deductions in the user's scope (the deductions selector)."""
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=f"{_('Deductions')}-{inspection_round.code}",
+        headers=[
+            _("Finding"),
+            _("Unit"),
+            _("Indicator"),
+            _("Category"),
+            _("Points"),
+            _("Points after appeal"),
+            _("Rule and reason"),
+            _("Responsible unit"),
+            _("Responsible leader"),
+            _("Status"),
+            _("Confirmed on"),
+        ],
+        rows=[
+            [
+                d.finding.title,
+                d.unit.name,
+                d.indicator.name if d.indicator_id else "",
+                d.get_category_display(),
+                d.points,
+                d.effective_points,
+                d.reason,
+                d.responsible_unit.name if d.responsible_unit_id else "",
+                _person(d.responsible_leader),
+                d.get_status_display(),
+                d.confirmed_on,
+            ]
+            for d in deductions
+        ],
+        what=f"inspections.deductions:{inspection_round.pk}",
+    )
+
+
 @require_safe
 @roles_required(INSPECTION_ROLES)
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -193,6 +289,14 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .values_list("finding_id", "effective_points")
     ):
         points[finding_id] = points.get(finding_id, 0) + value
+    fmt = table_exports.requested_format(request)
+    if fmt and table_exports.requested_table(request) == "deductions":
+        deductions = selectors.deductions_for_user(user=user).filter(
+            finding__round=inspection_round
+        )
+        return _deductions_export(request, inspection_round, deductions, fmt)
+    if fmt:
+        return _findings_export(request, inspection_round, findings, points, fmt)
     page = _page(request, findings)
     return _render(
         request,
@@ -605,6 +709,39 @@ def rectification_list(request: HttpRequest) -> HttpResponse:
     )
     if unit_id and unit is None:  # a unit outside the user's scope: nothing to show
         items = items.none()
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Rectifications"),
+            headers=[
+                _("Finding"),
+                _("Unit"),
+                _("Rectification plan"),
+                _("Responsible person"),
+                _("Deadline"),
+                _("Status"),
+                _("Percent done"),
+                _("Overdue"),
+                _("Escalation"),
+            ],
+            rows=[
+                [
+                    r.finding.title,
+                    r.unit.name,
+                    r.plan_text,
+                    _person(r.responsible_person),
+                    r.deadline,
+                    r.get_status_display(),
+                    r.percent,
+                    r.is_overdue(today),
+                    r.get_escalation_level_display() if r.escalation_level else "",
+                ]
+                for r in items
+            ],
+            what="inspections.rectifications",
+        )
     page = _page(request, items)
     return _render(
         request,

@@ -86,6 +86,13 @@ DEDUCTION_ACCOUNTABILITY_ROLES = frozenset(
     {Role.OFFICE, Role.INSPECTOR, Role.LEADER, Role.UNIT_HEAD}
 )
 
+# Progress bulletins (kaoping.bulletins, 进度通报): the office generates, edits, issues and
+# schedules them; issued bulletins are read by leaders, inspectors and unit heads too (the
+# plans in their scope), on the pages and through the API.
+BULLETIN_OFFICE_ROLES = frozenset({Role.OFFICE})
+BULLETIN_READ_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.UNIT_HEAD})
+API_BULLETIN_ROLES = BULLETIN_READ_ROLES
+
 # Leader evaluation (kaoping.appraisal, 领导评价): a county leader fills in their own ballot
 # sheet (never anyone else's); the office sets up rounds, assigns raters, follows completion,
 # reminds, opens and closes rounds and reads the frozen results.
@@ -117,3 +124,12 @@ API_TRACKING_ROLES = CATALOGUE_ROLES
 API_REPORT_ROLES = REPORT_ROLES & API_ROLES
 API_REPORT_WRITE_ROLES = frozenset({Role.REPORTER})
 API_NOTIFICATION_ROLES = NOTIFICATION_ROLES & API_ROLES
+
+# Scores in the API: the scoring pages' readers, in the same scope (drafts and what-ifs only
+# for the office, by ScoreRun.scope_filter).
+API_SCORE_ROLES = SCORING_ROLES & API_ROLES
+
+# Exports (kaoping.core.exports) need no roles of their own: every export button sits on a
+# page and answers with that page's roles and selector. The office marks tasks and their
+# photos public for the public progress page (/public/, no login).
+PUBLIC_MARKING_ROLES = frozenset({Role.OFFICE})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError
 from kaoping.org.models import Unit
 from kaoping.org.permissions import (
@@ -32,7 +33,7 @@ from kaoping.scoring import exports, forms, services
 from kaoping.scoring import selectors as reads
 from kaoping.scoring.explanation_text import node_status_label, translate_explanation
 from kaoping.scoring.inputs import current_official_run
-from kaoping.scoring.models import ScoreRun
+from kaoping.scoring.models import ScoreRun, UnitResult
 from kaoping.scoring.office_inputs import MAX_IMPORT_BYTES, plan_units, veto_conditions
 
 COMPONENT_LABELS = {
@@ -193,6 +194,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A run's ranking tables by group: score, grade, rank, veto, change, missing components."""
     run = reads.access_run(user=request.user, pk=pk)
     results = list(reads.results_for_user(user=request.user, run=run))
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return _ranking_export(request, run, results, fmt)
     office = reads.is_office(request.user)
     tables = reads.ranking_tables(results)
     for n, table in enumerate(tables):
@@ -211,6 +215,63 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "component_labels": COMPONENT_LABELS,
             "is_provincial": run.plan.kind == Plan.Kind.PROVINCIAL,
         },
+    )
+
+
+def _ranking_export(
+    request: HttpRequest, run: ScoreRun, results: list[UnitResult], fmt: str
+) -> HttpResponse:
+    """The ranking as one table (group as a column), the rows the page shows."""
+    headers = [
+        _("Unit group"),
+        _("Rank"),
+        _("Unit code"),
+        _("Unit"),
+        _("Composite score"),
+        _("Indicator assessment"),
+        _("Public appraisal"),
+        _("Leader evaluation"),
+        _("Bonus"),
+        _("Penalty"),
+        _("Deductions"),
+        _("Grade"),
+        _("Vetoed"),
+        _("Veto reason"),
+        _("Change in score"),
+        _("Change in rank"),
+        _("Provincial points lost"),
+        _("Missing components"),
+    ]
+    rows = [
+        [
+            r.group_name,
+            r.rank,
+            r.unit.code,
+            r.unit.name,
+            r.composite,
+            r.indicators,
+            r.public_appraisal,
+            r.leader_evaluation,
+            r.bonus,
+            r.penalty,
+            r.deductions,
+            r.grade,
+            r.vetoed,
+            r.veto_reason,
+            r.score_change,
+            r.rank_change,
+            r.points_lost,
+            ", ".join(str(COMPONENT_LABELS.get(c, c)) for c in r.components_missing),
+        ]
+        for r in results
+    ]
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=f"{_('Ranking')}-{run.plan.code}-{run.pk}",
+        headers=headers,
+        rows=rows,
+        what=f"scoring.ranking:{run.pk}",
     )
 
 
@@ -731,6 +792,37 @@ def accountability(request: HttpRequest) -> HttpResponse:
             .first()
         )
     rows = list(reads.points_lost_for_user(user=request.user, run=run)) if run else []
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=str(_("Points lost")) + (f"-{run.pk}" if run else ""),
+            headers=[
+                _("Indicator code"),
+                _("Indicator"),
+                _("Lead unit"),
+                _("Leader"),
+                _("Share"),
+                _("Short of full marks"),
+                _("Deductions"),
+                _("Points lost"),
+            ],
+            rows=[
+                [
+                    r.indicator.code if r.indicator else "",
+                    r.indicator.name if r.indicator else _("(not tied to an indicator)"),
+                    r.lead_unit.name,
+                    r.leader.name if r.leader else "",
+                    r.share,
+                    r.score_shortfall,
+                    r.deductions,
+                    r.points,
+                ]
+                for r in rows
+            ],
+            what=f"scoring.points_lost:{run.pk if run else ''}",
+        )
     by_unit, by_leader = reads.accountability(rows)
     return render(
         request,

@@ -69,6 +69,19 @@ class Task(TimestampedModel):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.NOT_STARTED
     )
+    # The public progress page (/public/, 为民办实事 and other key tasks): only the office
+    # marks a task public (kaoping.tracking.services.public), and only what is marked shows.
+    is_public = models.BooleanField(
+        _("shown on the public progress page"), default=False, db_index=True
+    )
+    public_summary = models.TextField(
+        _("public summary"),
+        blank=True,
+        help_text=_(
+            "What the public reads about the task: plain facts, no names, phone numbers or "
+            "internal remarks."
+        ),
+    )
 
     class Meta:
         verbose_name = _("task")
@@ -260,6 +273,8 @@ class Evidence(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # A photo of a public task's milestone the office chose to show on the public page.
+    is_public = models.BooleanField(_("public photo"), default=False)
 
     class Meta:
         verbose_name = _("evidence")

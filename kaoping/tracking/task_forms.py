@@ -231,3 +231,19 @@ class HolidaySeedForm(forms.Form):
 def steps_initial(milestones: list[Any]) -> list[dict[str, Any]]:
     """Rows of the planning form from a task's present milestones (or a blank start)."""
     return [{"name": m.name, "working_days": m.working_days} for m in milestones]
+
+
+class TaskPublicForm(BootstrapFormMixin, forms.Form):
+    """The office's choice to show a task on the public progress page, with its summary."""
+
+    is_public = forms.BooleanField(label=_("Show on the public progress page"), required=False)
+    public_summary = forms.CharField(
+        label=_("Public summary"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "What the public reads about the task: plain facts, no names, phone numbers or "
+            "internal remarks."
+        ),
+    )

@@ -21,6 +21,12 @@ PATHS = {
     "/api/v1/reports/{report_id}": {"get"},
     "/api/v1/reports/{report_id}/submit": {"post"},
     "/api/v1/notifications": {"get"},
+    "/api/v1/bulletins": {"get"},
+    "/api/v1/bulletins/{bulletin_id}": {"get"},
+    "/api/v1/score-runs": {"get"},
+    "/api/v1/score-runs/{run_id}": {"get"},
+    "/api/v1/score-runs/{run_id}/results": {"get"},
+    "/api/v1/units/{code}/scorecard": {"get"},
 }
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 

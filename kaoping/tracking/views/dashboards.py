@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError
 from kaoping.core.periods import Period
 from kaoping.org.models import Role, Unit
@@ -570,6 +571,55 @@ def county(request: HttpRequest) -> HttpResponse:
     return render(request, "tracking/dashboard_county.html", context)
 
 
+def _items_export(request: HttpRequest, found: list[TrackingResult], fmt: str) -> HttpResponse:
+    """The tracking items as shown (same selector and filters), every row, as a file."""
+    _decorate(found)
+    rows = [
+        [
+            r.indicator.code,
+            r.indicator.name,
+            r.unit.name,
+            r.period,
+            r.actual,
+            r.target,
+            r.indicator.unit_of_measure,
+            r.completion_pct,  # type: ignore[attr-defined]
+            r.expected_pct,  # type: ignore[attr-defined]
+            r.gap,
+            str(reads.STATUS_LABELS.get(r.status, r.status)),
+            r.yoy_growth,
+            str(reads.TREND_LABELS.get(r.yoy_trend, r.yoy_trend)),
+            r.projection,
+            r.will_meet_target,
+        ]
+        for r in found
+    ]
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=_("Tracking items"),
+        headers=[
+            _("Indicator code"),
+            _("Indicator"),
+            _("Unit"),
+            _("Period"),
+            _("Actual"),
+            _("Target"),
+            _("Unit of measure"),
+            _("Completion (%)"),
+            _("Expected progress (%)"),
+            _("Gap"),
+            _("Status"),
+            _("Year-on-year growth"),
+            _("Trend"),
+            _("Projection"),
+            _("Will meet the target"),
+        ],
+        rows=rows,
+        what="tracking.items",
+    )
+
+
 @require_safe
 @roles_required(DASHBOARD_ROLES)
 def items(request: HttpRequest) -> HttpResponse:
@@ -595,6 +645,9 @@ def items(request: HttpRequest) -> HttpResponse:
                 reads.items_at(user=request.user, plan=plan, period=period), **filters
             )
         )
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return _items_export(request, found, fmt)
     page = Paginator(found, 100).get_page(request.GET.get("page"))
     _decorate(page.object_list)
     keep = [

@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError, ConflictError
 from kaoping.core.periods import Period, PeriodError
 from kaoping.org.models import Role, Unit
@@ -496,6 +497,45 @@ QUEUE_STATUS_LABELS = {
 }
 
 
+def _queue_export(request: HttpRequest, queue: Any, fmt: str) -> HttpResponse:
+    """The review queue as shown (same selector and filters), every report, as a file."""
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=_("Review queue"),
+        headers=[
+            _("Unit"),
+            _("Indicator code"),
+            _("Indicator"),
+            _("Period"),
+            _("Value"),
+            _("Last year's value"),
+            _("Status"),
+            _("Version"),
+            _("Submitted at"),
+            _("Deadline"),
+            _("Late"),
+        ],
+        rows=[
+            [
+                r.unit.name,
+                r.indicator.code,
+                r.indicator.name,
+                r.period,
+                r.value,
+                r.last_year_value,
+                r.get_status_display(),
+                r.version,
+                r.submitted_at,
+                r.deadline,
+                r.is_late,
+            ]
+            for r in queue
+        ],
+        what="tracking.review_queue",
+    )
+
+
 @require_safe
 @roles_required(REPORT_REVIEW_ROLES)
 def review_queue(request: HttpRequest) -> HttpResponse:
@@ -510,6 +550,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period", "")
     period = period if period in periods else ""
     queue = selectors.review_queue(user=user, period=period, status=status, unit=unit)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return _queue_export(request, queue, fmt)
     page = Paginator(queue, PER_PAGE).get_page(request.GET.get("page"))
     rows = [
         {

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError
 from kaoping.core.periods import Period, PeriodError
 from kaoping.org.permissions import (
@@ -115,6 +116,37 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     kind = _choice(request.GET.get("kind"), list(Alert.Kind.values))
     show_all = request.GET.get("state") == "all"
     items = selectors.alerts_for_user(user=request.user, kind=kind, open_only=not show_all)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Alerts"),
+            headers=[
+                _("Kind"),
+                _("Unit"),
+                _("Indicator"),
+                _("Milestone"),
+                _("Period"),
+                _("Message"),
+                _("Raised at"),
+                _("Resolved at"),
+            ],
+            rows=[
+                [
+                    a.get_kind_display(),
+                    a.unit.name,
+                    a.indicator.name if a.indicator_id else "",
+                    a.milestone.name if a.milestone_id else "",
+                    a.period,
+                    a.message,
+                    a.created_at,
+                    a.resolved_at,
+                ]
+                for a in items
+            ],
+            what="tracking.alerts",
+        )
     return render(
         request,
         "tracking/alerts.html",
@@ -135,6 +167,39 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     status = _choice(request.GET.get("status"), list(SupervisionNotice.Status.values))
     level = _choice(request.GET.get("level"), list(SupervisionNotice.Level.values))
     items = selectors.notices_for_user(user=request.user, status=status, level=level)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Supervision notices"),
+            headers=[
+                _("Level"),
+                _("Unit"),
+                _("Indicator code"),
+                _("Indicator"),
+                _("Period"),
+                _("Periods red in a row"),
+                _("Addressed to"),
+                _("Status"),
+                _("Issued at"),
+            ],
+            rows=[
+                [
+                    n.get_level_display(),
+                    n.unit.name,
+                    n.indicator.code,
+                    n.indicator.name,
+                    n.period,
+                    n.consecutive_red,
+                    n.addressed_to.name if n.addressed_to_id else "",
+                    n.get_status_display(),
+                    n.created_at,
+                ]
+                for n in items
+            ],
+            what="tracking.notices",
+        )
     return render(
         request,
         "tracking/notice_list.html",

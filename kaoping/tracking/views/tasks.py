@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError, ConflictError
 from kaoping.org.models import Role, Unit
 from kaoping.org.permissions import (
     CALENDAR_ROLES,
     MILESTONE_WORK_ROLES,
+    PUBLIC_MARKING_ROLES,
     TASK_EDITOR_ROLES,
     TASK_ROLES,
     roles_required,
@@ -34,6 +36,7 @@ from kaoping.tracking.calculations import Status
 from kaoping.tracking.evidence import evidence_response
 from kaoping.tracking.milestones import TASK_STATUS_COLOURS, TASK_STATUS_LABELS
 from kaoping.tracking.models import Milestone, Task
+from kaoping.tracking.services import public as public_services
 from kaoping.tracking.services import tasks as services
 from kaoping.tracking.task_forms import (
     HolidayDeleteForm,
@@ -45,6 +48,7 @@ from kaoping.tracking.task_forms import (
     PlanForm,
     PlanStepFormSet,
     TaskForm,
+    TaskPublicForm,
     TaskStatusForm,
     steps_initial,
 )
@@ -112,6 +116,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
         counts[row.status] += 1
     if colour:
         rows = [row for row in rows if row.status == colour]
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return _task_export(request, rows, fmt)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -132,6 +139,50 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "today": today,
             "can_create": request.user.has_role(*TASK_EDITOR_ROLES),  # type: ignore[union-attr]
         },
+    )
+
+
+def _task_export(request: HttpRequest, rows: list[Any], fmt: str) -> HttpResponse:
+    """The task list as shown (same selector, same filters), every row, as a file."""
+    data = []
+    for row in rows:
+        task, upcoming = row.task, row.next_milestone
+        data.append(
+            [
+                task.unit.name,
+                task.name,
+                task.assignment.indicator.code,
+                task.owner.name if task.owner else "",
+                task.deadline,
+                task.get_status_display(),
+                str(TASK_STATUS_LABELS[row.status]),
+                len(row.milestones),
+                row.done_count,
+                row.overdue_count,
+                upcoming.milestone.name if upcoming else "",
+                upcoming.milestone.due if upcoming else None,
+            ]
+        )
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=_("Tasks"),
+        headers=[
+            _("Unit"),
+            _("Task"),
+            _("Indicator code"),
+            _("Responsible person"),
+            _("Deadline"),
+            _("Status"),
+            _("Colour"),
+            _("Milestones"),
+            _("Done"),
+            _("Overdue"),
+            _("Next milestone"),
+            _("Due"),
+        ],
+        rows=data,
+        what="tracking.tasks",
     )
 
 
@@ -166,8 +217,55 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status_form": TaskStatusForm(
                 initial={"row_version": task.row_version, "status": task.status}
             ),
+            "can_mark_public": public_services.can_mark_public(request.user, task),
+            "public_form": TaskPublicForm(
+                initial={"is_public": task.is_public, "public_summary": task.public_summary}
+            ),
+            "photo_types": public_services.PHOTO_CONTENT_TYPES,
         },
     )
+
+
+# --- the public progress page: the office marks tasks and photos public --------------------
+@require_POST
+@roles_required(PUBLIC_MARKING_ROLES)
+def task_public(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the task on the public progress page (with its summary), or take it off."""
+    task = _task_or_404(request, pk)
+    form = TaskPublicForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The public summary is too long."))
+        return redirect("tracking:task_detail", pk=task.pk)
+    try:
+        public_services.task_set_public(
+            actor=request.user,
+            task=task,
+            is_public=form.cleaned_data["is_public"],
+            summary=form.cleaned_data["public_summary"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        if task.is_public:
+            messages.success(request, _("The task is shown on the public progress page."))
+        else:
+            messages.success(request, _("The task is no longer shown publicly."))
+    return redirect("tracking:task_detail", pk=task.pk)
+
+
+@require_POST
+@roles_required(PUBLIC_MARKING_ROLES)
+def evidence_public(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a milestone photo on the public page (`is_public=1`), or hide it (`0`)."""
+    evidence = selectors.access_milestone_evidence(user=request.user, pk=pk)
+    assert evidence.milestone is not None
+    try:
+        public_services.evidence_set_public(
+            actor=request.user, evidence=evidence, is_public=request.POST.get("is_public") == "1"
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("tracking:task_detail", pk=evidence.milestone.task_id)
 
 
 # --- task create, edit, status -------------------------------------------------------------
@@ -661,6 +759,8 @@ urlpatterns = [
     path("tasks/<int:pk>/", task_detail, name="task_detail"),
     path("tasks/<int:pk>/edit/", task_edit, name="task_edit"),
     path("tasks/<int:pk>/status/", task_status, name="task_status"),
+    path("tasks/<int:pk>/public/", task_public, name="task_public"),
+    path("milestones/evidence/<int:pk>/public/", evidence_public, name="evidence_public"),
     path("tasks/<int:pk>/plan/", task_plan, name="task_plan"),
     path("tasks/<int:pk>/milestones/new/", milestone_create, name="milestone_create"),
     path("milestones/<int:pk>/edit/", milestone_edit, name="milestone_edit"),
