@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 from kaoping.core.errors import ApplicationError
 
@@ -87,3 +88,53 @@ class LanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+# The Content-Security-Policy of every HTML page. Scripts, styles, fonts and data requests come
+# from Kaoping itself only; no plugins, no <base> rewriting, no framing, forms post only here.
+# 'unsafe-inline' stays in script-src while templates carry inline <script> blocks and
+# onclick/onsubmit/onchange attributes (listed in docs/security.md), which nonces cannot cover;
+# style-src needs it for style="" attributes and the styles charts and htmx set.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# Browser features Kaoping never uses, switched off for every page and any frame.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set: CSP on HTML, Permissions-Policy, and
+    `Cache-Control: no-store` on everything answered to a signed-in user.
+
+    (X-Content-Type-Options, Referrer-Policy, Cross-Origin-Opener-Policy and HSTS come from
+    SecurityMiddleware, X-Frame-Options from XFrameOptionsMiddleware, via settings.)
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        cache_control = response.get("Cache-Control", "")
+        explicit = "no-store" in cache_control or "public" in cache_control
+        if user is not None and user.is_authenticated and not explicit:
+            # Pages and files of a signed-in user stay out of shared and browser caches (the
+            # back button after sign-out shows nothing); a view that chose public caching
+            # (public photos, API docs assets) or already says no-store keeps its header.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
