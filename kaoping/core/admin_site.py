@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -92,6 +93,17 @@ class ScopedModelAdmin(admin.ModelAdmin):
         kwargs.setdefault("queryset", _scoped_choices(db_field, request))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """Related-object filters offer only the objects in the user's scope."""
+        filters = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str):
+                field = get_fields_from_path(self.model, item)[-1]
+                if field.is_relation:
+                    item = (item, ScopedRelatedFieldListFilter)
+            filters.append(item)
+        return filters
+
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
@@ -101,6 +113,18 @@ class ScopedModelAdmin(admin.ModelAdmin):
         if change and hasattr(obj, "row_version"):
             obj.row_version += 1
         super().save_model(request, obj, form, change)
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """Django's related-object list filter, its choices narrowed to the user's data scope
+    (the stock filter lists every object of the installation, other counties' included)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        queryset = _scoped(field.related_model._default_manager.get_queryset(), request.user)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
 
 
 def _scoped(queryset: Any, user: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
@@ -71,6 +71,15 @@ class UnitAdmin(ScopedModelAdmin, TreeAdmin):
             .get_queryset(request)
             .filter(pk__in=Unit.objects.for_user(request.user).values("pk"))
         )
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # treebeard's tree template needs what its changelist sets up for GET only; a POST
+        # that is not an admin action (there are none here) goes back to the list.
+        if request.method == "POST" and "action" not in request.POST:
+            return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
 
     def move_node(self, request: HttpRequest) -> HttpResponse:
         """Drag-and-drop moves: the target must be in scope as well as the moved unit."""
