@@ -164,11 +164,41 @@ def sheet(request: HttpRequest, round_pk: int) -> HttpResponse:
 @roles_required(LEADER_RATING_OFFICE_ROLES)
 def round_list(request: HttpRequest) -> HttpResponse:
     """Leader-evaluation rounds of the plans in the office's scope."""
+    rounds = selectors.rounds_for_user(user=request.user)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Leader evaluation rounds"),
+            headers=[
+                _("Round"),
+                _("Plan"),
+                _("Rating method"),
+                _("Sheets submitted"),
+                _("Raters"),
+                _("Closes on"),
+                _("Status"),
+            ],
+            rows=[
+                [
+                    r.name,
+                    r.plan.name,
+                    r.get_method_display(),
+                    r.submitted_count,
+                    r.rater_count,
+                    r.closes_on,
+                    r.get_status_display(),
+                ]
+                for r in rounds
+            ],
+            what="appraisal.rounds",
+        )
     return render(
         request,
         "appraisal/round_list.html",
         {
-            "rounds": selectors.rounds_for_user(user=request.user),
+            "rounds": rounds,
             "status_colours": STATUS_COLOURS,
         },
     )

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kaoping.core.errors import ApplicationError
@@ -61,7 +61,7 @@ class Bulletin(TimestampedModel):
     class Status(models.TextChoices):
         GENERATING = "generating", _("Generating")
         DRAFT = "draft", _("Draft")
-        ISSUED = "issued", _("Issued")
+        ISSUED = "issued", pgettext_lazy("bulletin status", "Issued")
         FAILED = "failed", _("Failed")
 
     plan = models.ForeignKey(

@@ -15,6 +15,7 @@ from kaoping.bulletins import selectors, services
 from kaoping.bulletins.documents import FORMATS, bulletin_document, file_name
 from kaoping.bulletins.forms import EditForm, GenerateForm, ScheduleForm
 from kaoping.bulletins.models import Bulletin
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError
 from kaoping.org.permissions import BULLETIN_OFFICE_ROLES, BULLETIN_READ_ROLES, roles_required
 
@@ -27,6 +28,35 @@ def _fail(request: HttpRequest, exc: ApplicationError) -> None:
 @roles_required(BULLETIN_READ_ROLES)
 def bulletin_list(request: HttpRequest) -> HttpResponse:
     bulletins = selectors.bulletins_for_user(user=request.user)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Progress bulletins"),
+            headers=[
+                _("Title"),
+                _("Plan"),
+                _("Period"),
+                _("Document number"),
+                _("Status"),
+                _("Issued"),
+                _("Issued by"),
+            ],
+            rows=[
+                [
+                    b.title,
+                    b.plan.name,
+                    b.period,
+                    b.document_number,
+                    b.get_status_display(),
+                    b.issued_at,
+                    str(b.issued_by) if b.issued_by else "",
+                ]
+                for b in bulletins
+            ],
+            what="bulletins.list",
+        )
     plans = selectors.office_plans(user=request.user)
     office = request.user.has_role(*BULLETIN_OFFICE_ROLES)  # type: ignore[union-attr]
     form = GenerateForm(plans=plans, initial={"plan": plans.first()}) if office else None

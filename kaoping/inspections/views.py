@@ -129,6 +129,11 @@ def round_list(request: HttpRequest) -> HttpResponse:
     """Inspection rounds of the plans in scope, with what each found."""
     user = request.user
     status = _choice(request.GET.get("status"), list(InspectionRound.Status.values))
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return _rounds_export(
+            request, list(selectors.rounds_for_user(user=user, status=status)), fmt
+        )
     page = _page(request, selectors.rounds_for_user(user=user, status=status))
     rounds = list(page.object_list)
     counts = selectors.round_counts(user=user, rounds=rounds) if rounds else {}
@@ -142,6 +147,44 @@ def round_list(request: HttpRequest) -> HttpResponse:
             "statuses": InspectionRound.Status.choices,
             "can_create": user.has_role(*INSPECTION_WRITE_ROLES),  # type: ignore[union-attr]
         },
+    )
+
+
+def _rounds_export(request: HttpRequest, rounds: list[InspectionRound], fmt: str) -> HttpResponse:
+    """The round list as shown (same selector, same filter), every round, as a file."""
+    counts = selectors.round_counts(user=request.user, rounds=rounds) if rounds else {}
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=_("Inspection rounds"),
+        headers=[
+            _("Round"),
+            _("Code"),
+            _("Level"),
+            _("Plan"),
+            _("Period start"),
+            _("Period end"),
+            _("Findings"),
+            _("Points deducted"),
+            _("Open rectifications"),
+            _("Status"),
+        ],
+        rows=[
+            [
+                r.name,
+                r.code,
+                r.get_level_display(),
+                r.plan.name,
+                r.period_start,
+                r.period_end,
+                counts[r.pk]["findings"],
+                counts[r.pk]["points"],
+                counts[r.pk]["open"],
+                r.get_status_display(),
+            ]
+            for r in rounds
+        ],
+        what="inspections.rounds",
     )
 
 
@@ -632,11 +675,43 @@ def appeal_create(request: HttpRequest, pk: int) -> HttpResponse:
 def appeal_list(request: HttpRequest) -> HttpResponse:
     """Appeals in scope, pending first."""
     status = _choice(request.GET.get("status"), list(Appeal.Status.values))
+    appeals = selectors.appeals_for_user(user=request.user, status=status)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Appeals"),
+            headers=[
+                _("Finding"),
+                _("Round"),
+                _("Unit"),
+                _("Points"),
+                _("Points after ruling"),
+                _("Filed on"),
+                _("Status"),
+            ],
+            rows=[
+                [
+                    a.deduction.finding.title,
+                    a.deduction.finding.round.name,
+                    a.deduction.responsible_unit.short_name
+                    if a.deduction.responsible_unit and a.deduction.responsible_unit.short_name
+                    else a.deduction.unit.name,
+                    a.deduction.points,
+                    a.points_after,
+                    a.filed_on,
+                    a.get_status_display(),
+                ]
+                for a in appeals
+            ],
+            what="inspections.appeals",
+        )
     return _render(
         request,
         "appeal_list.html",
         {
-            "page": _page(request, selectors.appeals_for_user(user=request.user, status=status)),
+            "page": _page(request, appeals),
             "status": status,
             "statuses": Appeal.Status.choices,
         },
@@ -941,6 +1016,33 @@ def accountability(request: HttpRequest) -> HttpResponse:
     plan_id = _int(request.GET.get("plan"))
     plan = plans.filter(pk=plan_id).first() if plan_id else None
     rows = selectors.accountability(user=user, plan=plan)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Points lost and who answers"),
+            headers=[
+                _("Responsible unit"),
+                _("Responsible leader"),
+                _("Deductions"),
+                _("Under appeal"),
+                _("Points lost"),
+                _("Items"),
+            ],
+            rows=[
+                [
+                    r.unit.name if r.unit else "",
+                    r.leader.name if r.leader else "",
+                    r.count,
+                    r.pending_appeals,
+                    r.points,
+                    "; ".join(f"{d.finding.title} (-{d.effective_points})" for d in r.deductions),
+                ]
+                for r in rows
+            ],
+            what="inspections.accountability",
+        )
     return _render(
         request,
         "accountability.html",

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError
 from kaoping.org import selectors, services
 from kaoping.org.account_forms import (
@@ -119,6 +120,37 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in Unit.Kind.values else ""
     query = request.GET.get("q", "").strip()[:100]
     units = selectors.unit_directory(user=request.user, kind=kind or None, query=query)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Units"),
+            headers=[
+                _("Code"),
+                _("Unit"),
+                _("Kind"),
+                _("Region"),
+                _("Head"),
+                _("People"),
+                _("Leads"),
+                _("Supports"),
+            ],
+            rows=[
+                [
+                    u.code,
+                    u.name,
+                    u.get_kind_display(),
+                    u.region.name if u.region else "",
+                    u.head_name or "",
+                    u.people_count,
+                    u.lead_count,
+                    u.support_count,
+                ]
+                for u in units
+            ],
+            what="org.units",
+        )
     page = Paginator(units, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -189,6 +221,9 @@ def account_list(request: HttpRequest) -> HttpResponse:
     role = request.GET.get("role", "")
     role = role if role in Role.values else ""
     accounts = selectors.accounts_for_admin(user=request.user, query=query, role=role)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return _account_export(request, list(accounts), fmt)
     page = Paginator(accounts, 50).get_page(request.GET.get("page"))
     locked = selectors.locked_usernames(usernames=[u.username for u in page])
     return render(
@@ -202,6 +237,45 @@ def account_list(request: HttpRequest) -> HttpResponse:
             "locked": locked,
             "can_create": request.user.has_role(*ACCOUNT_WRITE_ROLES),
         },
+    )
+
+
+def _account_export(request: HttpRequest, accounts: list[User], fmt: str) -> HttpResponse:
+    """The account list as shown (same selector, same filters), every row, as a file."""
+    locked = selectors.locked_usernames(usernames=[u.username for u in accounts])
+    rows = []
+    for account in accounts:
+        person = getattr(account, "person", None)
+        grants = [
+            str(g.get_role_display()) + (f" · {g.unit.short_name or g.unit.name}" if g.unit else "")
+            for g in account.role_grants.all()
+        ]
+        rows.append(
+            [
+                account.username,
+                account.display_name or (person.name if person else ""),
+                person.unit.name if person else "",
+                "; ".join(grants),
+                _("Active") if account.is_active else _("Deactivated"),
+                account.username in locked,
+                account.last_login,
+            ]
+        )
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=_("Accounts"),
+        headers=[
+            _("User name"),
+            _("Name"),
+            _("Unit"),
+            _("Roles"),
+            _("State"),
+            _("Locked"),
+            _("Last sign-in"),
+        ],
+        rows=rows,
+        what="org.accounts",
     )
 
 

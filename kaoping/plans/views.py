@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError, ConflictError
 from kaoping.org.models import Role
 from kaoping.org.permissions import CATALOGUE_ROLES, PLAN_EDITOR_ROLES, roles_required
@@ -89,6 +90,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         lead_unit_id=_int_or_none(request.GET.get("unit")),
     )
     result = catalogue_for(user=request.user, plan=plan, filters=filters) if plan else None
+    fmt = table_exports.requested_format(request)
+    if fmt and plan is not None and result is not None:
+        return _catalogue_export(request, plan, result.rows, fmt)
     return render(
         request,
         "plans/catalogue.html",
@@ -136,8 +140,95 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_required(PLAN_EDITOR_ROLES)
 def plan_list(request: HttpRequest) -> HttpResponse:
     """The office's plans by cycle, with their status and size."""
-    return render(
-        request, "plans/plan_list.html", {"plans": selectors.office_plans(user=request.user)}
+    plans = selectors.office_plans(user=request.user)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Plans"),
+            headers=[
+                _("Cycle"),
+                _("Code"),
+                _("Plan"),
+                _("Owner"),
+                _("Kind"),
+                _("Indicators"),
+                _("Weight of indicators"),
+                _("Weight of public appraisal"),
+                _("Weight of leader evaluation"),
+                _("Status"),
+                _("Updated"),
+            ],
+            rows=[
+                [
+                    str(p.cycle),
+                    p.code,
+                    p.name,
+                    p.owner.name,
+                    p.get_kind_display(),
+                    p.indicator_count,
+                    p.weight_indicators,
+                    p.weight_public,
+                    p.weight_leader,
+                    p.get_status_display(),
+                    p.updated_at,
+                ]
+                for p in plans
+            ],
+            what="plans.plans",
+        )
+    return render(request, "plans/plan_list.html", {"plans": plans})
+
+
+def _catalogue_export(request: HttpRequest, plan: Plan, rows: list[Any], fmt: str) -> HttpResponse:
+    """The catalogue as shown (same selector, same filters), every indicator, as a file.
+
+    Names of the responsible people only, never their phone numbers."""
+    data = []
+    for row in rows:
+        ind = row.indicator
+        assignments = [owner.assignment for owner in row.owners]
+        data.append(
+            [
+                ind.code,
+                ind.name,
+                row.depth,
+                ind.get_kind_display() if row.depth else ind.get_category_display(),
+                ind.get_source_level_display(),
+                ind.target if ind.target is not None else ind.target_text,
+                ind.unit_of_measure,
+                ind.points,
+                ind.get_scoring_rule_display() if row.depth or not row.has_children else "",
+                "" if row.has_children else ind.get_frequency_display(),
+                "; ".join(a.lead_unit.name for a in assignments),
+                "; ".join(a.responsible_leader.name for a in assignments if a.responsible_leader),
+                "; ".join(a.responsible_person.name for a in assignments if a.responsible_person),
+                row.matched,
+            ]
+        )
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=plan.name,
+        headers=[
+            _("Code"),
+            _("Indicator"),
+            _("Level"),
+            _("Kind"),
+            _("Source level"),
+            _("Target"),
+            _("Unit of measure"),
+            _("Points"),
+            _("Scoring rule"),
+            _("Frequency"),
+            _("Lead unit"),
+            _("Responsible leader"),
+            _("Responsible person"),
+            _("Matches the filters"),
+        ],
+        rows=data,
+        what=f"plans.catalogue:{plan.pk}",
     )
 
 

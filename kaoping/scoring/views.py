@@ -86,13 +86,47 @@ def runs(request: HttpRequest) -> HttpResponse:
     and the buttons to start them, for the office."""
     plans, plan = _choose_plan(request)
     office = reads.is_office(request.user)
+    run_list = list(reads.runs_for_user(user=request.user, plan=plan)) if plan else []
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Score runs"),
+            headers=[
+                "#",
+                _("Run"),
+                _("Plan"),
+                _("Status"),
+                _("Figures as of"),
+                _("Created"),
+                _("Created by"),
+                _("Published"),
+                _("Published by"),
+            ],
+            rows=[
+                [
+                    r.pk,
+                    r.label,
+                    r.plan.name,
+                    r.get_status_display(),
+                    r.as_of_period,
+                    r.created_at,
+                    str(r.created_by) if r.created_by else "",
+                    r.published_at,
+                    str(r.published_by) if r.published_by else "",
+                ]
+                for r in run_list
+            ],
+            what="scoring.runs",
+        )
     return render(
         request,
         "scoring/runs.html",
         {
             "plans": plans,
             "plan": plan,
-            "runs": list(reads.runs_for_user(user=request.user, plan=plan)) if plan else [],
+            "runs": run_list,
             "office": office,
             "start_form": forms.RunStartForm() if office else None,
         },
@@ -386,13 +420,36 @@ def indicator_scorecard(request: HttpRequest, pk: int, indicator_id: int) -> Htt
     indicator = Indicator.objects.filter(pk=indicator_id, plan_id=run.plan_id).first()
     if indicator is None:
         raise Http404
+    lines = list(reads.indicator_lines(user=request.user, run=run, indicator=indicator))
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=f"{indicator.code} {indicator.name}",
+            headers=[_("Unit code"), _("Unit"), _("Score"), _("Status"), _("Why this score")],
+            rows=[
+                [
+                    line.unit.code,
+                    line.unit.name,
+                    line.score,
+                    node_status_label(line.status),
+                    translate_explanation(
+                        (line.explanation or {}).get("arithmetic")
+                        or (line.explanation or {}).get("reason")
+                    ),
+                ]
+                for line in lines
+            ],
+            what=f"scoring.indicator:{run.pk}:{indicator.pk}",
+        )
     return render(
         request,
         "scoring/indicator_scorecard.html",
         {
             "run": run,
             "indicator": indicator,
-            "lines": list(reads.indicator_lines(user=request.user, run=run, indicator=indicator)),
+            "lines": lines,
             "indicators": list(reads.run_indicators(run)),
         },
     )
@@ -410,13 +467,45 @@ def compare(request: HttpRequest) -> HttpResponse:
     b = reads.access_run(user=request.user, pk=b_id)
     if a.plan_id != b.plan_id:
         messages.warning(request, _("The two runs are of different plans."))
+    rows = reads.runs_compare(user=request.user, a=a, b=b)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Compare runs"),
+            headers=[
+                _("Unit"),
+                _("Score A"),
+                _("Score B"),
+                _("Difference"),
+                _("Grade A"),
+                _("Grade B"),
+                _("Rank A"),
+                _("Rank B"),
+            ],
+            rows=[
+                [
+                    row.unit.name,
+                    row.a.composite if row.a else None,
+                    row.b.composite if row.b else None,
+                    row.score_diff,
+                    row.a.grade if row.a else "",
+                    row.b.grade if row.b else "",
+                    row.a.rank if row.a else None,
+                    row.b.rank if row.b else None,
+                ]
+                for row in rows
+            ],
+            what=f"scoring.compare:{a.pk}:{b.pk}",
+        )
     return render(
         request,
         "scoring/compare.html",
         {
             "a": a,
             "b": b,
-            "rows": reads.runs_compare(user=request.user, a=a, b=b),
+            "rows": rows,
             "runs": list(reads.runs_for_user(user=request.user, plan=a.plan)),
         },
     )
@@ -566,6 +655,26 @@ def vetoes(request: HttpRequest) -> HttpResponse:
     conditions = [
         (code, str(rule.get("name", code))) for code, rule in veto_conditions(plan).items()
     ]
+    fmt = table_exports.requested_format(request) if request.method != "POST" else None
+    if fmt:
+        names = dict(conditions)
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("One-vote vetoes"),
+            headers=[_("Unit"), _("Condition"), _("Reason"), _("Evidence"), _("Status")],
+            rows=[
+                [
+                    v.unit.name,
+                    names.get(v.condition, v.condition),
+                    v.reason,
+                    v.evidence,
+                    v.get_status_display(),
+                ]
+                for v in reads.vetoes_for_user(user=request.user, plan=plan)
+            ],
+            what=f"scoring.vetoes:{plan.pk}",
+        )
     form = forms.VetoForm(request.POST or None, units=_units_queryset(plan), conditions=conditions)
     if request.method == "POST" and form.is_valid():
         try:
@@ -654,6 +763,26 @@ def veto_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def adjustments(request: HttpRequest) -> HttpResponse:
     """Composite bonus and penalty items of a plan; tie decisions beside them."""
     plans, plan = _office_plan(request)
+    fmt = table_exports.requested_format(request) if request.method != "POST" else None
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Bonus and penalty items"),
+            headers=[_("Unit"), _("Kind"), _("Points"), _("Reason"), _("Reference"), _("Status")],
+            rows=[
+                [
+                    a.unit.name,
+                    a.get_kind_display(),
+                    a.points,
+                    a.reason,
+                    a.reference,
+                    a.get_status_display(),
+                ]
+                for a in reads.adjustments_for_user(user=request.user, plan=plan)
+            ],
+            what=f"scoring.adjustments:{plan.pk}",
+        )
     units = _units_queryset(plan)
     form = forms.AdjustmentForm(
         request.POST if request.POST.get("form") == "adjustment" else None, units=units

@@ -23,11 +23,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError
 from kaoping.org.models import User
 from kaoping.org.permissions import SURVEY_CALL_ROLES, SURVEY_OFFICE_ROLES, roles_required
 from kaoping.surveys import call_selectors, flow
-from kaoping.surveys.models import Case, Interview, Outcome, ProjectStaff, Question
+from kaoping.surveys.models import (
+    Case,
+    Interview,
+    Outcome,
+    ProjectStaff,
+    Question,
+    stratum_label,
+)
 from kaoping.surveys.services import calls as services
 
 SUPERVISE_ROLES = SURVEY_OFFICE_ROLES | SURVEY_CALL_ROLES
@@ -97,11 +105,42 @@ def _posted_user(request: HttpRequest) -> User:
 def my_cases(request: HttpRequest) -> HttpResponse:
     """The interviewer's assigned cases, those to call now first."""
     now = timezone.now()
+    projects = call_selectors.my_cases(user=request.user, now=now)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("My cases"),
+            headers=[
+                _("Survey"),
+                _("Respondent"),
+                _("Phone"),
+                _("Stratum"),
+                _("Attempts"),
+                _("Last outcome"),
+                _("Callback"),
+            ],
+            rows=[
+                [
+                    entry.project.name,
+                    row.case.respondent.name_masked,
+                    row.case.respondent.phone_masked,
+                    str(stratum_label(row.case.stratum)),
+                    row.case.attempts,
+                    row.case.get_last_outcome_display() if row.case.last_outcome else "",
+                    row.case.callback_at,
+                ]
+                for entry in projects
+                for row in entry.rows
+            ],
+            what="surveys.my_cases",
+        )
     return render(
         request,
         "surveys/my_cases.html",
         {
-            "projects": call_selectors.my_cases(user=request.user, now=now),
+            "projects": projects,
             "supervised": call_selectors.supervised_projects(user=request.user),
             "now": now,
         },
@@ -356,16 +395,81 @@ def interview(request: HttpRequest, pk: int) -> HttpResponse:
 def supervise(request: HttpRequest, pk: int) -> HttpResponse:
     """Live progress of a project's calls (the office or the project's supervisors)."""
     project = call_selectors.access_supervised_project(user=request.user, pk=pk)
+    progress = call_selectors.progress(project=project)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return _supervise_export(request, project.pk, project.code, progress, fmt)
     return render(
         request,
         "surveys/supervise.html",
         {
             "project": project,
-            "progress": call_selectors.progress(project=project),
+            "progress": progress,
             "completed": call_selectors.completed_interviews(project=project),
             "perms_office": request.user.has_role(*SURVEY_OFFICE_ROLES),  # type: ignore[union-attr]
             "now": timezone.now(),
         },
+    )
+
+
+def _supervise_export(
+    request: HttpRequest, project_id: int, code: str, progress: Any, fmt: str
+) -> HttpResponse:
+    """One of the supervise page's tables (`table=strata|interviewers`) as a file."""
+    if table_exports.requested_table(request) == "interviewers":
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=f"{code} {_('Interviewers')}",
+            headers=[
+                _("Interviewer"),
+                _("Cases"),
+                _("Being called"),
+                _("Attempts"),
+                _("Completes"),
+                _("Refusals"),
+            ],
+            rows=[
+                [
+                    p.user.get_full_name() or p.user.username,
+                    p.cases,
+                    p.open,
+                    p.attempts,
+                    p.completes,
+                    p.refusals,
+                ]
+                for p in progress.interviewers
+            ],
+            what=f"surveys.supervise.interviewers:{project_id}",
+        )
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=f"{code} {_('Quotas by stratum')}",
+        headers=[
+            _("Stratum"),
+            _("Allocated"),
+            _("Completed"),
+            _("Being called"),
+            _("Callbacks"),
+            _("Non-response"),
+            _("Replaced"),
+            _("Reserves left"),
+        ],
+        rows=[
+            [
+                str(stratum_label(s.stratum)),
+                s.allocated,
+                s.completed,
+                s.in_progress,
+                s.callbacks,
+                s.nonresponse,
+                s.replaced,
+                s.reserves_left,
+            ]
+            for s in progress.strata
+        ],
+        what=f"surveys.supervise.strata:{project_id}",
     )
 
 

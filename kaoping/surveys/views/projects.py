@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError
 from kaoping.org.models import Unit
 from kaoping.org.permissions import SURVEY_OFFICE_ROLES, roles_required
@@ -426,6 +427,26 @@ def question_move(request: HttpRequest, pk: int) -> HttpResponse:
 def option_sets(request: HttpRequest) -> HttpResponse:
     """The preset and custom option sets with their scores."""
     sets = project_selectors.option_sets_for_user(user=request.user)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Option sets"),
+            headers=[_("Option set"), _("Kind"), _("Answer"), _("Score"), _("Used by questions")],
+            rows=[
+                [
+                    s.name,
+                    _("Preset") if s.code in services.PRESET_OPTION_SETS else _("Custom"),
+                    label,
+                    score,
+                    s.used,
+                ]
+                for s in sets
+                for label, score in s.options
+            ],
+            what="surveys.option_sets",
+        )
     return render(
         request,
         "surveys/option_sets.html",

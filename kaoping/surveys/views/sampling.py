@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from kaoping.appraisal import survey_calculations as calc
+from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError
 from kaoping.core.forms import BootstrapFormMixin
 from kaoping.org.permissions import SURVEY_OFFICE_ROLES, roles_required
@@ -294,6 +295,9 @@ def sample(request: HttpRequest, pk: int) -> HttpResponse:
             "selected": sum(len(s["selected"]) for s in strata),
             "reserves": sum(len(s["reserves"]) for s in strata),
         }
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return _sample_export(request, project, strata, fmt)
     return render(
         request,
         "surveys/sample.html",
@@ -304,6 +308,41 @@ def sample(request: HttpRequest, pk: int) -> HttpResponse:
             "strata": strata,
             "totals": totals,
         },
+    )
+
+
+def _sample_export(
+    request: HttpRequest, project: SurveyProject, strata: list[dict[str, Any]], fmt: str
+) -> HttpResponse:
+    """The draw in force as shown: names and phone numbers masked, never in clear."""
+    rows = [
+        [
+            str(s["label"]),
+            row["case"].position + 1,
+            row["case"].respondent.name_masked,
+            row["case"].respondent.phone_masked,
+            _("Reserve") if row["case"].is_reserve else _("Selected"),
+            row["case"].get_status_display(),
+            str(row["case"].interviewer) if row["case"].interviewer else "",
+        ]
+        for s in strata
+        for row in [*s["selected"], *s["reserves"]]
+    ]
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=f"{project.code} {_('Sample')}",
+        headers=[
+            _("Stratum"),
+            "#",
+            _("Name"),
+            _("Phone"),
+            _("Drawn as"),
+            _("Status"),
+            _("Interviewer"),
+        ],
+        rows=rows,
+        what=f"surveys.sample:{project.pk}",
     )
 
 

@@ -733,6 +733,9 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
         dash = reads.unit_dashboard(
             user=request.user, unit=the_unit, plan=plan, period=period, today=timezone.localdate()
         )
+        fmt = table_exports.requested_format(request)
+        if fmt:
+            return _obligations_export(request, the_unit, dash.obligations, fmt)
         for o in dash.obligations:
             o.source_url = _report_url(o.report.pk if o.report else None)  # type: ignore[attr-defined]
         context.update(
@@ -745,6 +748,46 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
         )
     return render(request, "tracking/dashboard_unit.html", context)
+
+
+def _obligations_export(
+    request: HttpRequest, the_unit: Unit, obligations: list[Any], fmt: str
+) -> HttpResponse:
+    """What the unit reports on, as shown on its dashboard (same selector), as a file."""
+    roles = {"lead": _("Lead"), "group": _("Group member")}
+    return table_exports.export_response(
+        request=request,
+        fmt=fmt,
+        title=f"{the_unit.name} {_('What the unit reports on')}",
+        headers=[
+            _("Indicator code"),
+            _("Indicator"),
+            _("Role"),
+            _("Period"),
+            _("Gap (pp)"),
+            _("Status"),
+            _("Report"),
+            _("Deadline"),
+            _("Late"),
+        ],
+        rows=[
+            [
+                o.indicator.code,
+                o.indicator.name,
+                roles.get(o.role, _("Other")),
+                o.result.period if o.result else "",
+                o.result.gap if o.result else None,
+                str(reads.STATUS_LABELS.get(o.result.status, o.result.status))
+                if o.result
+                else _("No figure yet"),
+                o.report.get_status_display() if o.report else _("Not reported"),
+                o.report.deadline if o.report else None,
+                bool(o.report and o.report.is_late),
+            ]
+            for o in obligations
+        ],
+        what=f"tracking.unit_obligations:{the_unit.pk}",
+    )
 
 
 @require_safe

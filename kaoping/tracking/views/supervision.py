@@ -308,6 +308,35 @@ def explanation_list(request: HttpRequest) -> HttpResponse:
     """Explanations of the units in scope: the unit's own to write, the office's to review."""
     status = _choice(request.GET.get("status"), list(Explanation.Status.values))
     items = selectors.explanations_for_user(user=request.user, status=status)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Explanations"),
+            headers=[
+                _("Status"),
+                _("Indicator code"),
+                _("Indicator"),
+                _("Unit"),
+                _("Period"),
+                _("Due"),
+                _("Submitted"),
+            ],
+            rows=[
+                [
+                    e.get_status_display(),
+                    e.indicator.code,
+                    e.indicator.name,
+                    e.unit.name,
+                    e.period,
+                    e.due,
+                    e.submitted_at,
+                ]
+                for e in items
+            ],
+            what="tracking.explanations",
+        )
     return render(
         request,
         "tracking/explanation_list.html",
@@ -424,11 +453,43 @@ def explanation_review(request: HttpRequest, pk: int) -> HttpResponse:
 @roles_required(SUPERVISION_ROLES)
 def review_list(request: HttpRequest) -> HttpResponse:
     """回头看 re-checks of the units in scope."""
+    reviews = selectors.reviews_for_user(user=request.user)
+    fmt = table_exports.requested_format(request)
+    if fmt:
+        return table_exports.export_response(
+            request=request,
+            fmt=fmt,
+            title=_("Re-checks"),
+            headers=[
+                _("Re-checked on"),
+                _("Unit"),
+                _("Concerning"),
+                _("Findings"),
+                _("Result"),
+                _("Reviewer"),
+            ],
+            rows=[
+                [
+                    r.reviewed_on,
+                    r.unit.name,
+                    f"{r.notice.get_level_display()} · {r.notice.indicator.name}"
+                    if r.notice
+                    else f"{_('Explanation')} · {r.explanation.indicator.name}"
+                    if r.explanation
+                    else "",
+                    r.findings,
+                    r.get_result_display(),
+                    str(r.reviewer) if r.reviewer else "",
+                ]
+                for r in reviews
+            ],
+            what="tracking.reviews",
+        )
     return render(
         request,
         "tracking/review_list.html",
         {
-            "page": _page(request, selectors.reviews_for_user(user=request.user)),
+            "page": _page(request, reviews),
             "can_record": request.user.has_role(*REVIEW_ROLES),  # type: ignore[union-attr]
         },
     )
