@@ -68,6 +68,7 @@ from kaoping.tracking.models import (
 from kaoping.tracking.obligations import Obligation, obligations
 from kaoping.tracking.report_selectors import VALUE_KINDS, reporting_deadline
 from kaoping.tracking.selectors import at_period_q
+from kaoping.tracking.services import public as public_services
 from kaoping.tracking.services import supervision
 from kaoping.tracking.services import tasks as task_services
 from kaoping.tracking.services.results import recompute_plan, reporting_periods
@@ -1281,6 +1282,7 @@ class _ProgressLoader:
             self.compute_figures()
             self.sweep()
             self.explain()
+            self.publish()
 
     # --- tasks -------------------------------------------------------------------------------
     def load_tasks(self) -> None:
@@ -1735,6 +1737,22 @@ class _ProgressLoader:
             object_repr=SWEEP_DAY.isoformat(),
             after=total.as_dict(),
         )
+
+    def publish(self) -> None:
+        """The office puts the 2022 为民办实事 projects on the public progress page."""
+        if self.office is None:
+            return
+        specs = [s for s in TASKS if s.year == AS_OF.year and "为民办实事" in s.description]
+        for spec in specs:
+            for task in Task.objects.filter(
+                name=spec.name, assignment__indicator__plan__cycle__year=spec.year
+            ):
+                public_services.task_set_public(
+                    actor=self.office,
+                    task=task,
+                    is_public=True,
+                    summary=spec.description.removeprefix("为民办实事项目："),
+                )
 
     def explain(self) -> None:
         """气象局 explains its lag and the office accepts; 经贸局's explanation awaits review."""

@@ -260,3 +260,13 @@ def test_the_generated_evidence_is_a_pdf() -> None:
     pdf = demo_pdf(["Kaoping (demo)"])
     assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
     assert b"startxref" in pdf
+
+
+def test_the_office_put_the_2022_projects_for_the_people_on_the_public_page(client: Any) -> None:
+    public = Task.objects.filter(is_public=True)
+    assert public.count() >= 3
+    assert all(t.public_summary for t in public)
+    page = client.get("/public/").content.decode()
+    for task in public:
+        assert task.name in page
+    assert "完成12所农村中小学" in page  # a public summary, shown without signing in
