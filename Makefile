@@ -72,7 +72,10 @@ pytest-postgres: test-deps frontend messages
 	  echo "== PostgreSQL not reachable at $(KAOPING_TEST_POSTGRES): skipped the PostgreSQL run"; \
 	fi
 
-test: lint typecheck migrations-check pytest-postgres pytest
+# The two database runs go side by side (each pytest uses one core; their databases and data
+# directories are separate); -Otarget prints each run's output whole when it ends.
+test: lint typecheck migrations-check
+	$(MAKE) --no-print-directory -j2 -Otarget pytest-postgres pytest
 
 clean:
 	rm -rf $(VENV) frontend/node_modules var .pytest_cache .mypy_cache .ruff_cache
