@@ -3,19 +3,16 @@ office's whole table, formula-like names neutralised in both formats."""
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from kaoping.appraisal.models import LeaderRatingResult, LeaderRatingRound
 from kaoping.audit.models import AuditEvent
 from kaoping.org.models import Role, Unit
 from tests.appraisal.conftest import Rating, english_client
+from tests.exports import export_rows as _rows
 
 pytestmark = pytest.mark.django_db
 
@@ -36,14 +33,6 @@ def closed(rating: Rating) -> Rating:
             round=rating.round, unit=unit, score=Decimal(score), valid_ballots=5
         )
     return rating
-
-
-def _rows(response: Any, fmt: str) -> list[list[Any]]:
-    assert response.status_code == 200, response.content[:300]
-    if fmt == "xlsx":
-        sheet = load_workbook(io.BytesIO(response.content)).active
-        return [[c.value for c in row] for row in sheet.iter_rows()]
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])

@@ -3,8 +3,6 @@ reporter never gets town A's rows), formula-like text neutralised in both format
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
@@ -12,10 +10,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from kaoping.audit.models import AuditEvent
 from kaoping.inspections import services
+from tests.exports import export_rows as _rows
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +26,6 @@ def _client(user: Any) -> Client:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(user)
     return client
-
-
-def _rows(response: Any, fmt: str) -> list[list[Any]]:
-    assert response.status_code == 200, response.content[:300]
-    if fmt == "xlsx":
-        sheet = load_workbook(io.BytesIO(response.content)).active
-        return [[c.value for c in row] for row in sheet.iter_rows()]
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def _cells(rows: list[list[Any]]) -> list[str]:

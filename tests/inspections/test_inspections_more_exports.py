@@ -3,8 +3,6 @@ scope (town A's people never get town B's rows), every row, formula-like text ne
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,12 +10,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from kaoping.inspections import services
 from kaoping.inspections.models import InspectionRound
 from kaoping.org.models import Role, Unit
-from kaoping.plans.planxlsx import XLSX_CONTENT_TYPE
+from tests.exports import export_rows as _rows
 from tests.factories import PlanFactory, make_unit
 from tests.inspections.conftest import CONFIRMED
 
@@ -32,16 +29,6 @@ def _get(user: Any, name: str, **params: str) -> Any:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(user)
     return client.get(reverse(f"inspections:{name}"), params)
-
-
-def _rows(response: Any, fmt: str) -> list[list[Any]]:
-    assert response.status_code == 200
-    if fmt == "xlsx":
-        assert response["Content-Type"] == XLSX_CONTENT_TYPE
-        sheet = load_workbook(io.BytesIO(response.content)).active
-        return [[c.value for c in row] for row in sheet.iter_rows()]
-    assert response.content.startswith("\ufeff".encode())
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def _cells(rows: list[list[Any]]) -> list[str]:

@@ -3,18 +3,15 @@ formula-like text neutralised."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from kaoping.org.models import Role, Unit
-from kaoping.plans.planxlsx import XLSX_CONTENT_TYPE
+from tests.exports import export_rows as _rows
 from tests.factories import make_unit, user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -27,16 +24,6 @@ def _get(user: Any, name: str, **params: str) -> Any:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(user)
     return client.get(reverse(name), params)
-
-
-def _rows(response: Any, fmt: str) -> list[list[Any]]:
-    assert response.status_code == 200
-    if fmt == "xlsx":
-        assert response["Content-Type"] == XLSX_CONTENT_TYPE
-        sheet = load_workbook(io.BytesIO(response.content)).active
-        return [[c.value for c in row] for row in sheet.iter_rows()]
-    assert response.content.startswith("\ufeff".encode())
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])

@@ -3,20 +3,18 @@ people get their own row, drafts only the office), formulas neutralised, audited
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from kaoping.audit.models import AuditEvent
 from kaoping.org.models import Role, Unit
 from kaoping.scoring import services
 from kaoping.scoring.models import ScoreRun
+from tests.exports import export_rows as _rows
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +26,6 @@ def _client(user: Any) -> Client:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(user)
     return client
-
-
-def _rows(response: Any, fmt: str) -> list[list[Any]]:
-    assert response.status_code == 200, response.content[:300]
-    if fmt == "xlsx":
-        sheet = load_workbook(io.BytesIO(response.content)).active
-        return [[c.value for c in row] for row in sheet.iter_rows()]
-    assert response.content.startswith("\ufeff".encode())
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 @pytest.fixture

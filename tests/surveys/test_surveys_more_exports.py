@@ -4,8 +4,6 @@ shows, never a clear name or phone number, formula-like text neutralised."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import pytest
@@ -13,13 +11,12 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from kaoping.org.models import Role, Unit
-from kaoping.plans.planxlsx import XLSX_CONTENT_TYPE
 from kaoping.surveys import call_selectors
 from kaoping.surveys.models import Case, OptionSet, Respondent, SurveyProject
 from kaoping.surveys.services import calls
+from tests.exports import export_rows as _rows
 from tests.factories import PlanFactory, make_unit
 from tests.surveys.test_calls import MORNING, Fieldwork, build_fieldwork
 
@@ -34,16 +31,6 @@ def _get(user: Any, url: str, **params: str) -> Any:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(user)
     return client.get(url, params)
-
-
-def _rows(response: Any, fmt: str) -> list[list[Any]]:
-    assert response.status_code == 200
-    if fmt == "xlsx":
-        assert response["Content-Type"] == XLSX_CONTENT_TYPE
-        sheet = load_workbook(io.BytesIO(response.content)).active
-        return [[c.value for c in row] for row in sheet.iter_rows()]
-    assert response.content.startswith("\ufeff".encode())
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def _flat(rows: list[list[Any]]) -> str:
