@@ -69,7 +69,7 @@ def test_it_builds_the_tree_and_the_report_states() -> None:
 
 def test_it_refuses_a_database_that_is_not_empty() -> None:
     Unit.objects.add_root(create_kwargs={"code": "X", "name": "已有单位", "kind": "county"})
-    with pytest.raises(ApplicationError, match="not empty|不是空的"):
+    with pytest.raises(ApplicationError, match=r"not empty|不是空的"):
         generate_province(counties=1, seed=0, **SMALL)
     assert Unit.objects.count() == 1
 
@@ -104,5 +104,5 @@ def test_the_command_prints_json_and_refuses_a_second_run() -> None:
     summary = json.loads(out.getvalue())
     assert summary["counts"]["units"] == 4
     assert summary["total_rows"] == sum(summary["counts"].values())
-    with pytest.raises(CommandError, match="not empty|不是空的"):
+    with pytest.raises(CommandError, match=r"not empty|不是空的"):
         call_command("generate", "--counties=1", stdout=StringIO())
