@@ -130,3 +130,11 @@ def test_results_page_query_budget(
     url = reverse("surveys:results", args=[rated.pk])
     with django_assert_max_num_queries(20):
         assert client.get(url).status_code == 200
+
+
+def test_the_results_export_is_audited(rated: SurveyProject, world: Any) -> None:
+    from kaoping.audit.models import AuditEvent
+
+    _client(world.users[Role.OFFICE]).get(reverse("surveys:results_export", args=[rated.pk]))
+    event = AuditEvent.objects.get(action="export")
+    assert event.after["what"] == f"surveys.results:{rated.pk}" and event.after["rows"] == 4

@@ -288,7 +288,17 @@ def frame_template() -> bytes:
     return buffer.getvalue()
 
 
-EXPORT_HEADERS = ("编号", "姓名", "电话", "群体", "镇（街道）/单位", "对应单位", "权重", "名单")
+def _export_headers() -> list[str]:
+    return [
+        _("Reference"),
+        _("Name"),
+        _("Phone"),
+        _("Respondent group"),
+        _("Town or unit"),
+        _("Matched unit"),
+        _("Weight"),
+        _("List"),
+    ]
 
 
 @transaction.atomic
@@ -297,8 +307,8 @@ def respondents_export(
 ) -> bytes:
     """The project's respondents (masked only) as a workbook; audited as an export."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("受访者")
-    ws.append(list(EXPORT_HEADERS))
+    ws = wb.create_sheet(_("Respondents"))
+    ws.append(_export_headers())
     respondents = project_respondents(project=project, group=group, stratum=stratum)
     labels = dict(RespondentGroup.choices)
     count = 0

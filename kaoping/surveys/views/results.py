@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from openpyxl import Workbook
 
 from kaoping.appraisal.survey_calculations import STRATIFIED_METHOD
+from kaoping.audit.services import audit_event
 from kaoping.core.errors import ApplicationError
 from kaoping.org.permissions import SURVEY_OFFICE_ROLES, roles_required
 from kaoping.plans.planxlsx import XLSX_CONTENT_TYPE, escape_text
@@ -206,7 +207,17 @@ def results_workbook(project: SurveyProject, rows: list[service.UnitSurveyResult
 @roles_required(SURVEY_OFFICE_ROLES)
 def results_export(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.access_project(user=request.user, pk=pk)
-    content = results_workbook(project, service.project_results(project=project))
+    rows = service.project_results(project=project)
+    content = results_workbook(project, rows)
+    # Audited like every other export (kaoping.core.exports.export_response).
+    audit_event(
+        actor=request.user,
+        action="export",
+        object_type="export",
+        object_id=f"surveys.results:{project.pk}",
+        object_repr=project.code,
+        after={"what": f"surveys.results:{project.pk}", "format": "xlsx", "rows": len(rows)},
+    )
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="survey-{project.pk}-results.xlsx"'
     return response
