@@ -8,7 +8,7 @@ KAOPING_TEST_POSTGRES ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test venv deps test-deps frontend messages makemessages lint typecheck migrations-check \
-        pytest pytest-postgres clean
+        pytest pytest-postgres audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,17 @@ migrations-check: test-deps frontend
 pytest: test-deps frontend messages
 	$(BIN)/pytest
 
+# Known vulnerabilities in the installed packages: pip-audit asks PyPI's JSON API per package
+# version. Run when that API answers; a machine without it says so and carries on.
+AUDIT_SERVICE ?= https://pypi.org/pypi/django/5.2/json
+audit: test-deps
+	@if $(BIN)/python -c "import urllib.request,sys; urllib.request.urlopen('$(AUDIT_SERVICE)', timeout=5)" 2>/dev/null; then \
+	  echo "== pip-audit"; \
+	  $(BIN)/pip-audit --skip-editable --progress-spinner off --strict; \
+	else \
+	  echo "== vulnerability service not reachable ($(AUDIT_SERVICE)): skipped pip-audit"; \
+	fi
+
 # PostgreSQL when one answers at KAOPING_TEST_POSTGRES; otherwise say so and carry on.
 pytest-postgres: test-deps frontend messages
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(KAOPING_TEST_POSTGRES)', connect_timeout=3).close()" 2>/dev/null; then \
@@ -74,7 +85,7 @@ pytest-postgres: test-deps frontend messages
 
 # The two database runs go side by side (each pytest uses one core; their databases and data
 # directories are separate); -Otarget prints each run's output whole when it ends.
-test: lint typecheck migrations-check
+test: lint typecheck migrations-check audit
 	$(MAKE) --no-print-directory -j2 -Otarget pytest-postgres pytest
 
 clean:
