@@ -92,13 +92,16 @@ class LanguageMiddleware(LocaleMiddleware):
 
 # The Content-Security-Policy of every HTML page. Scripts, styles, fonts and data requests come
 # from Kaoping itself only; no plugins, no <base> rewriting, no framing, forms post only here.
-# 'unsafe-inline' stays in script-src while templates carry inline <script> blocks and
-# onclick/onsubmit/onchange attributes (listed in docs/security.md), which nonces cannot cover;
-# style-src needs it for style="" attributes and the styles charts and htmx set.
+# script-src is 'self' alone: no inline <script>, no on*="" handler, no eval. Page behaviours
+# are static files (static/kaoping/*.js) driven by data attributes; data for scripts travels in
+# json_script elements (type application/json, never executed). tests/security/
+# test_inline_scripts.py renders every page and holds templates to that. style-src keeps
+# 'unsafe-inline' for the style="" attributes and <style> blocks of the templates (and the
+# indicator style htmx inserts); styles set from scripts (ECharts, Bootstrap) need nothing.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline'",
+        "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self' data:",

@@ -7,7 +7,9 @@ Fixtures
   module; the tests of this directory are skipped, with the reason, only where it is absent.
 - `new_page`: opens a page in a fresh context (zh-CN, 1366×900) that accepts the
   pages' confirm() dialogs and records console errors and uncaught exceptions;
-  `page` is the first such page.
+  `page` is the first such page. A Content Security Policy violation on any of its pages
+  (an inline script or handler refused, an eval) fails the test at teardown, whether or not
+  the test looks at the console.
 - `shot`: saves a full-page screenshot as a test artifact under $KAOPING_TEST_ARTIFACTS
   (default `test-artifacts/screenshots/` in the repository), one folder per test; a failing
   test leaves `zz-failure.png` of each of its pages there as well.
@@ -128,16 +130,32 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+# Run in every page before its own scripts: each refusal by the Content Security Policy is
+# reported on the console with this prefix (Chromium also logs its own "Refused to ..." line).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " +
+    (event.blockedURI || "inline") + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+CSP_MARKS = ("CSP violation:", "Content Security Policy")
+
+
 @dataclass
 class PageErrors:
-    """What went wrong inside a page: console messages of type error, uncaught exceptions."""
+    """What went wrong inside a page: console messages of type error, uncaught exceptions,
+    and among the console messages those that report a Content Security Policy refusal."""
 
     console: list[str] = field(default_factory=list)
     uncaught: list[str] = field(default_factory=list)
+    csp: list[str] = field(default_factory=list)
 
     def on_console(self, message: Any) -> None:
+        text = f"{message.text} ({message.location.get('url', '')})"
         if message.type == "error":
-            self.console.append(f"{message.text} ({message.location.get('url', '')})")
+            self.console.append(text)
+        if any(mark in message.text for mark in CSP_MARKS):
+            self.csp.append(text)
 
     @property
     def all(self) -> list[str]:
@@ -158,13 +176,22 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
     return folder
 
 
+def _answer(page: Any, dialog: Any) -> None:
+    page.dialogs.append(dialog.message)
+    if page.accept_dialogs:
+        dialog.accept()
+    else:
+        dialog.dismiss()
+
+
 @pytest.fixture
 def new_page(
     browser: Any, live: str, artifacts: Path, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[], Any]]:
     """Open pages each in a fresh browser context (its own cookies: one signed-in user).
 
-    Every page gets `page.errors` (PageErrors), confirm() dialogs accepted, and a
+    Every page gets `page.errors` (PageErrors), confirm() dialogs accepted (unless the test
+    sets `page.accept_dialogs = False`; `page.dialogs` lists their messages), and a
     screenshot into the artifacts if the test fails.
     """
     contexts: list[Any] = []
@@ -178,11 +205,14 @@ def new_page(
             viewport={"width": 1366, "height": 900},
         )
         context.set_default_timeout(10_000)
+        context.add_init_script(CSP_REPORTER)
         page = context.new_page()
         errors = PageErrors()
         page.on("console", errors.on_console)
         page.on("pageerror", lambda exc: errors.uncaught.append(str(exc)))
-        page.on("dialog", lambda dialog: dialog.accept())
+        page.dialogs = []  # the messages of the dialogs the page opened
+        page.accept_dialogs = True  # a test may set False to answer "Cancel"
+        page.on("dialog", lambda dialog, page=page: _answer(page, dialog))
         page.errors = errors
         contexts.append(context)
         pages.append(page)
@@ -194,8 +224,10 @@ def new_page(
         for number, page in enumerate(pages, 1):
             with contextlib.suppress(Exception):  # a closed page has nothing to show
                 page.screenshot(path=str(artifacts / f"zz-failure-{number}.png"), full_page=True)
+    violations = [v for page in pages for v in page.errors.csp]
     for context in contexts:
         context.close()
+    assert violations == [], f"Content Security Policy violations: {violations}"
 
 
 @pytest.fixture

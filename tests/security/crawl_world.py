@@ -308,3 +308,128 @@ def markers() -> list[str]:
         "岭北回头看标记",
         "受疫情影响外贸订单减少",  # B's explanation (tests.bulletins.conftest.county)
     ]
+
+
+def grow_county_b(b: County, n: int) -> None:
+    """`n` more of every kind of row in county B (towns, indicators, reports with evidence,
+    tasks, findings, deductions, vetoes, accounts, notifications, respondents and cases,
+    bulletins), then a new published score run over them all: the same pages, more rows.
+    Run after populate_county_b; the query budgets compare a page before and after."""
+    from kaoping.inspections import services as inspections
+    from kaoping.plans.models import UnitGroup
+    from kaoping.scoring import services as scoring
+    from tests.surveys.conftest import add_respondents
+
+    office, reporter = b.users[Role.OFFICE], b.users[Role.REPORTER]
+    o = b.objects
+    towns = UnitGroup.objects.get(plan=b.plan, code="towns")
+    project = o["project"]
+    draw = o["case"].draw
+    for i in range(n):
+        town = make_unit(f"B-T9{i}", f"岭北扩展{i}镇", Unit.Kind.TOWN, b.county)
+        towns.units.add(town)
+        head = PersonFactory(unit=town, name=f"岭北镇长{i}", position=Person.Position.HEAD)
+        user_with_role(Role.REPORTER, town, username=f"b_reporter_{i}")
+        user_with_role(Role.UNIT_HEAD, town, username=f"b_head_{i}", person=head)
+        PersonFactory(unit=b.town_a, name=f"岭北干部{i}")
+        b.leader_person.portfolio.add(town)
+        indicator = IndicatorFactory(
+            plan=b.plan, parent=b.category, code=f"A9{i}", name=f"岭北扩展指标{i}"
+        )
+        indicator.groups.set([towns])
+        for unit in (b.town_a, town):
+            assignment = AssignmentFactory(indicator=indicator, lead_unit=unit)
+            task = Task.objects.create(
+                assignment=assignment,
+                unit=unit,
+                name=f"岭北扩展任务{i}",
+                deadline=date(2022, 12, 31),
+            )
+            Milestone.objects.create(task=task, name=f"岭北扩展节点{i}", due=date(2022, 9, 1))
+        AssignmentFactory(indicator=b.indicator_a, lead_unit=town)
+        # Town A's wait for its head, the new town's for the office (Q2) or are approved (Q3).
+        waiting = ProgressReport.Status.SUBMITTED
+        for unit, period, status in (
+            (b.town_a, "2022Q2", waiting),
+            (b.town_a, "2022Q3", waiting),
+            (town, "2022Q2", ProgressReport.Status.UNIT_APPROVED),
+            (town, "2022Q3", ProgressReport.Status.APPROVED),
+        ):
+            report = ProgressReport.objects.create(
+                indicator=indicator,
+                unit=unit,
+                period=period,
+                status=status,
+                value=Decimal(10 + i),
+                last_year_value=Decimal(8 + i),
+                narrative=f"岭北扩展说明{i}",
+                created_by=reporter,
+                submitted_by=reporter,
+                submitted_at=timezone.now(),
+            )
+            Evidence.objects.create(
+                report=report,
+                unit=unit,
+                file=f"evidence/grow-{i}-{report.pk}.pdf",
+                original_name=f"岭北扩展佐证{i}.pdf",
+                content_type="application/pdf",
+                size=10,
+                sha256=f"{report.pk:064d}",
+            )
+        Explanation.objects.create(
+            indicator=indicator, unit=town, period="2022Q3", due=date(2022, 10, 14), text="说明"
+        )
+        SupervisionNotice.objects.create(
+            indicator=indicator, unit=town, period="2022Q3", level="red", consecutive_red=1
+        )
+        Alert.objects.create(
+            kind="late_report",
+            unit=town,
+            indicator=indicator,
+            period="2022Q3",
+            message=f"岭北扩展预警{i}",
+            dedupe_key=f"b-grow-{i}",
+        )
+        for user in (reporter, office):
+            Notification.objects.create(user=user, title=f"岭北扩展通知{i}")
+        office = type(office).objects.get(pk=office.pk)  # its cached scope lacks the town
+        finding = inspections.finding_record(
+            actor=office,
+            inspection_round=o["round"],
+            unit=town,
+            title=f"岭北扩展问题{i}",
+            found_on=date(2022, 8, 15),
+            responsible_unit=town,
+        )
+        deduction = inspections.deduction_record(
+            actor=office, finding=finding, reason="资料不全", points="0.5", indicator=indicator
+        )
+        inspections.deduction_confirm(actor=office, deduction=deduction, today=date(2022, 8, 20))
+        Veto.objects.create(
+            plan=b.plan, unit=town, condition="safety", reason="否决理由", proposed_by=office
+        )
+        ScoreAdjustment.objects.create(
+            plan=b.plan, unit=town, kind="bonus", points=Decimal("0.5"), reason="加分理由"
+        )
+        Bulletin.objects.create(
+            plan=b.plan,
+            period="2022Q2",
+            title=f"岭北县扩展通报{i}",
+            issuing_body="岭北县绩效办",
+            created_by=office,
+        )
+    interviewer = b.users[Role.INTERVIEWER]
+    for position, respondent in enumerate(
+        add_respondents(project, RespondentGroup.RESIDENT, {"岭北甲镇": n}, start=90000), 100
+    ):
+        Case.objects.create(
+            draw=draw,
+            project=project,
+            respondent=respondent,
+            stratum="岭北甲镇",
+            position=position,
+            status=Case.Status.OPEN,
+            interviewer=interviewer,
+        )
+    run = scoring.score_run_start(actor=office, plan=b.plan, label="扩展")
+    o["run"] = scoring.score_run_publish(actor=office, run=run, reason="扩展数据")

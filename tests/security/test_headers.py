@@ -40,6 +40,10 @@ def test_a_signed_in_page_carries_every_security_header(world: Any) -> None:
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"]
     assert policy["form-action"] == ["'self'"]
+    # Scripts only from Kaoping's files: no inline script or handler, no eval
+    # (tests/security/test_inline_scripts.py holds every page to it).
+    assert policy["script-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in policy["script-src"]
     assert "'unsafe-eval'" not in policy["script-src"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"

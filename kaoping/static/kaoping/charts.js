@@ -6,7 +6,7 @@
  *   kpHeight      the chart's height in pixels, 320 if absent (removed before ECharts sees it);
  *   data[i].url   a click on that mark opens the page the figure came from.
  * Animation is off under automation (navigator.webdriver) and for reduced motion; charts
- * resize with the window. Selects marked data-autosubmit submit their form on change.
+ * resize with the window. (Selects marked data-autosubmit are kaoping.js's, on every page.)
  */
 (function () {
   "use strict";
@@ -67,23 +67,8 @@
     });
   }
 
-  function autosubmit(select) {
-    select.addEventListener("change", function () {
-      var reset = select.getAttribute("data-resets");
-      if (reset && select.form.elements[reset]) {
-        select.form.elements[reset].disabled = true; // a new plan starts at its latest period
-      }
-      if (select.form.requestSubmit) {
-        select.form.requestSubmit();
-      } else {
-        select.form.submit();
-      }
-    });
-  }
-
   function start() {
     document.querySelectorAll("[data-chart]").forEach(draw);
-    document.querySelectorAll("select[data-autosubmit]").forEach(autosubmit);
     var pending = null;
     window.addEventListener("resize", function () {
       window.clearTimeout(pending);
