@@ -152,6 +152,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, background jobs ----------------------------------------------------
 REDIS_URL = env.str("KAOPING_REDIS_URL", default="")
+# Installs (or test runs) sharing one Redis or job file keep apart by the queue's name.
+HUEY_NAME = env.str("KAOPING_HUEY_NAME", default="kaoping")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -159,7 +161,7 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "kaoping",
+        "name": HUEY_NAME,
         "url": REDIS_URL,
         "immediate": False,
         "consumer": {"workers": env.int("KAOPING_WORKERS", default=2), "worker_type": "thread"},
@@ -168,12 +170,19 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",
-        "name": "kaoping",
+        "name": HUEY_NAME,
         "filename": str(DATA_DIR / "jobs.sqlite3"),
         # djhuey defaults `immediate` to DEBUG, which would run jobs inside the web process.
         "immediate": False,
         "consumer": {"workers": env.int("KAOPING_WORKERS", default=2), "worker_type": "thread"},
     }
+# A running job's heartbeat, when a silent one counts as lost and is queued again, and how
+# many losses fail it (kaoping.core.jobs, docs/jobs.md).
+KAOPING_JOBS = {
+    "heartbeat_seconds": env.int("KAOPING_JOB_HEARTBEAT_SECONDS", default=15),
+    "stale_seconds": env.int("KAOPING_JOB_STALE_SECONDS", default=120),
+    "max_requeues": env.int("KAOPING_JOB_MAX_REQUEUES", default=3),
+}
 
 # --- Authentication and the account security policy --------------------------------------
 AUTH_USER_MODEL = "org.User"

@@ -115,17 +115,11 @@ def bulletin_build(*, bulletin_id: int, today: date | None = None) -> Bulletin:
         )
     except Exception as exc:  # a failed build is shown on the page, not lost in a log
         logger.exception("Bulletin %s failed", bulletin_id)
-        with transaction.atomic():
-            Bulletin.objects.filter(pk=bulletin_id, status=Bulletin.Status.GENERATING).update(
-                status=Bulletin.Status.FAILED,
-                error=str(exc)[:2000],
-                progress_message=_("Failed"),
-            )
-            bulletin.refresh_from_db()
-            _audit(None, "bulletin.fail", bulletin, error=str(exc)[:200])
-        return bulletin
+        return bulletin_fail(bulletin_id=bulletin_id, error=str(exc)) or bulletin
     with transaction.atomic():
-        Bulletin.objects.filter(pk=bulletin_id, status=Bulletin.Status.GENERATING).update(
+        # Conditional: of two builds at once (a duplicate, a rerun after a lost worker) one
+        # stores, audits and notifies; the other finds the draft and leaves it alone.
+        built = Bulletin.objects.filter(pk=bulletin_id, status=Bulletin.Status.GENERATING).update(
             status=Bulletin.Status.DRAFT,
             sections=sections,
             progress=100,
@@ -134,9 +128,23 @@ def bulletin_build(*, bulletin_id: int, today: date | None = None) -> Bulletin:
             row_version=F("row_version") + 1,
         )
         bulletin.refresh_from_db()
-        _audit(None, "bulletin.build", bulletin, sections=len(sections))
-        if bulletin.schedule_id is not None:
-            _notify_draft(bulletin)
+        if built:
+            _audit(None, "bulletin.build", bulletin, sections=len(sections))
+            if bulletin.schedule_id is not None:
+                _notify_draft(bulletin)
+    return bulletin
+
+
+@transaction.atomic
+def bulletin_fail(*, bulletin_id: int, error: str) -> Bulletin | None:
+    """Mark a bulletin still "generating" failed with the error (a build error, or the job
+    giving up after its retries); audited once. Returns the bulletin, None if it is gone."""
+    failed = Bulletin.objects.filter(pk=bulletin_id, status=Bulletin.Status.GENERATING).update(
+        status=Bulletin.Status.FAILED, error=error[:2000], progress_message=_("Failed")
+    )
+    bulletin = Bulletin.objects.filter(pk=bulletin_id).first()
+    if failed and bulletin is not None:
+        _audit(None, "bulletin.fail", bulletin, error=error[:200])
     return bulletin
 
 

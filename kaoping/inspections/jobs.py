@@ -1,7 +1,8 @@
 """Background jobs of the inspections app (Huey): the daily overdue-rectification sweep.
 
 Idempotent: a run twice on the same day, or a retry, escalates and notifies nothing new
-(see kaoping.inspections.services.rectification_escalate_overdue).
+(see kaoping.inspections.services.rectification_escalate_overdue: each plan in one
+transaction, each escalation a conditional update, notifications once per level).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from datetime import date
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+
+from kaoping.core.jobs import periodic_job
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ def overdue_sweep(today: date | None = None) -> dict[str, int]:
 
 
 # Huey evaluates crontabs in UTC: 23:10 UTC is 07:10 China time, after tracking's sweep.
-@db_periodic_task(crontab(hour="23", minute="10"), retries=1, retry_delay=300)
+@periodic_job(crontab(hour="23", minute="10"), retries=2, retry_delay=300)
 def rectification_sweep_job() -> dict[str, int]:
     """Every morning at 07:10 China time."""
     return overdue_sweep()

@@ -1286,12 +1286,15 @@ def _escalate_plan(
         if calc.LEVEL_RANK[level] <= calc.LEVEL_RANK[r.escalation_level or ""]:
             continue
         before = {"escalation_level": r.escalation_level}
-        Rectification.objects.filter(pk=r.pk).update(
+        # Conditional on the level read: a concurrent sweep that escalated it first wins,
+        # and this one neither audits nor notifies it again.
+        if not Rectification.objects.filter(pk=r.pk, escalation_level=r.escalation_level).update(
             escalation_level=level,
             escalated_on=today,
             updated_at=timezone.now(),
             row_version=models.F("row_version") + 1,
-        )
+        ):
+            continue
         r.escalation_level, r.escalated_on = level, today
         r.row_version += 1
         summary["escalated"] += 1

@@ -510,6 +510,21 @@ def score_run_compute(*, run_id: int) -> ScoreRun:
     return run
 
 
+@transaction.atomic
+def score_run_fail(*, run_id: int, error: str) -> ScoreRun | None:
+    """The background job gave up on a run: mark it failed with the error, if it is still
+    "computing" (the system's write, audited; the office deletes it and starts anew)."""
+    run = ScoreRun.objects.select_for_update().select_related("plan").filter(pk=run_id).first()
+    if run is None or run.status != ScoreRun.Status.COMPUTING:
+        return run
+    run.status = ScoreRun.Status.FAILED
+    run.error = error[:2000]
+    run.computed_at = timezone.now()
+    run.save(update_fields=["status", "error", "computed_at", "updated_at"])
+    _audit_run(None, "score_run.fail", run, error=error[:200])
+    return run
+
+
 def load_overrides(text: str | bytes) -> dict[str, Any]:
     """What-if changes from a YAML or JSON document (JSON is YAML)."""
     try:

@@ -1,8 +1,8 @@
 """Background jobs of the surveys app (Huey): the daily purge of personal data (PIPL).
 
 Idempotent: a project purged already is skipped, so a second run or a retry purges nothing
-new (see kaoping.surveys.services.privacy.purge_project). `kaoping survey purge` does the same
-in the foreground.
+new (see kaoping.surveys.services.privacy.purge_project: locked, checked and purged in one
+transaction per project). `kaoping survey purge` does the same in the foreground.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from datetime import datetime
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+
+from kaoping.core.jobs import periodic_job
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def purge_due_projects(now: datetime | None = None) -> dict[str, int]:
 
 
 # Huey evaluates crontabs in UTC: 18:40 UTC is 02:40 China time, a quiet hour.
-@db_periodic_task(crontab(hour="18", minute="40"), retries=1, retry_delay=600)
+@periodic_job(crontab(hour="18", minute="40"), retries=2, retry_delay=600)
 def survey_purge_job() -> dict[str, int]:
     """Every night at 02:40 China time."""
     return purge_due_projects()

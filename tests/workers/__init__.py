@@ -1,0 +1,1 @@
+"""Real Huey consumers (`kaoping run_huey` subprocesses) running Kaoping's jobs."""
