@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "kaoping.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kaoping.core.middleware.RequestIdMiddleware",
+    # Outside the session and auth middleware (they read the database): see core/faults.py.
+    "kaoping.core.faults.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kaoping.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

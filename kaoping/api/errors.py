@@ -5,7 +5,8 @@
 codes: not_found (404: missing, outside the caller's data scope, or outside their roles,
 alike), forbidden (403), validation_error (400: a business rule of a service; 422: the
 request does not fit the schema), conflict (409), rate_limited (429, with Retry-After),
-unauthorized (401) and server_error (500, never with a stack trace).
+unauthorized (401), service_unavailable (503 with Retry-After: the database does not answer;
+kaoping.core.faults) and server_error (500, never with a stack trace).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from kaoping.api.auth import CsrfFailed
 from kaoping.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from kaoping.core.faults import DATABASE_FAULTS, is_database_fault, unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -194,8 +196,14 @@ def install(api: NinjaAPI) -> None:
             % {"request_id": getattr(request, "request_id", "-")},
         )
 
+    def on_database_fault(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if not is_database_fault(exc):
+            return on_unexpected(request, exc)
+        return unavailable_response(request, exc)
+
     handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
         (Exception, on_unexpected),
+        *((fault, on_database_fault) for fault in DATABASE_FAULTS),
         (Http404, on_not_found),
         (HttpError, on_http_error),
         (ValidationError, on_validation_error),
