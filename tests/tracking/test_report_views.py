@@ -302,6 +302,27 @@ def test_a_return_without_a_reason_is_refused(world: Any, reports: Reports) -> N
     assert reports.draft_a.status == Status.SUBMITTED
 
 
+def test_a_return_that_loses_a_race_gives_the_reason_back(world: Any, reports: Reports) -> None:
+    """Someone approved the report while the head wrote a return reason: the return is
+    refused with the conflict message, which repeats the reason so it is not lost."""
+    services.report_submit(actor=world.users[Role.REPORTER], report=reports.draft_a)
+    reports.draft_a.refresh_from_db()
+    seen_version = reports.draft_a.row_version
+    services.report_unit_approve(actor=world.users[Role.UNIT_HEAD], report=reports.draft_a)
+    client = client_for(world, Role.UNIT_HEAD)
+    response = client.post(
+        reverse("tracking:report_return", args=[reports.draft_a.pk]),
+        {"row_version": seen_version, "step": "unit", "reason": "口径与统计局不一致，请核实"},
+        follow=True,
+    )
+    assert "口径与统计局不一致，请核实" in response.content.decode()
+    reports.draft_a.refresh_from_db()
+    assert reports.draft_a.status == Status.UNIT_APPROVED
+    assert not AuditEvent.objects.filter(
+        action="report.return", object_id=str(reports.draft_a.pk)
+    ).exists()
+
+
 def test_actions_from_the_queue_return_to_the_queue(world: Any, reports: Reports) -> None:
     services.report_submit(actor=world.users[Role.REPORTER], report=reports.draft_a)
     queue = reverse("tracking:review_queue") + "?period=2022Q3"

@@ -418,18 +418,25 @@ def report_return(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give a reason for returning the report."))
         return _back(request, report)
     data = form.cleaned_data
-    return _run(
-        request,
-        report,
-        lambda: services.report_return(
+    try:
+        services.report_return(
             actor=user,
             report=report,
             reason=data["reason"],
             step=data["step"],
             expected_version=data["row_version"],
-        ),
-        _("The report is returned to its unit."),
-    )
+        )
+    except ApplicationError as exc:
+        # Refused (typically someone acted first): say why, and give the reviewer back the
+        # reason they wrote, which the page no longer holds.
+        messages.error(
+            request,
+            _("%(message)s The reason you wrote was: %(reason)s")
+            % {"message": exc.message, "reason": data["reason"]},
+        )
+    else:
+        messages.success(request, _("The report is returned to its unit."))
+    return _back(request, report)
 
 
 @require_POST
