@@ -459,6 +459,40 @@ def test_an_approval_recomputes_the_tracking_figures(
     assert result.report_id == draft.pk
 
 
+def test_a_failed_recompute_after_approval_is_handed_to_a_worker(
+    draft: ProgressReport,
+    actors: Actors,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The in-process recompute fails once (say, the database hiccups): the approval stands
+    and the recompute is queued as a job, which the worker runs and records."""
+    from kaoping.core.models import JobRun
+    from kaoping.tracking.models import TrackingResult
+    from kaoping.tracking.services import results
+
+    original = results.recompute_for_report
+    calls: list[int] = []
+
+    def flaky(**kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("transient")
+        return original(**kwargs)
+
+    monkeypatch.setattr(results, "recompute_for_report", flaky)
+    to_status(draft, actors, Status.UNIT_APPROVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        office_approve(draft, actors)
+    draft.refresh_from_db()
+    assert draft.status == Status.APPROVED
+    assert len(calls) == 2  # the failed try, then the job (run inline by the test settings)
+    result = TrackingResult.objects.get(indicator=draft.indicator, unit=draft.unit, period="2022Q3")
+    assert result.actual == Decimal("75.5")
+    run = JobRun.objects.get(name__endswith="recompute_report_job")
+    assert (run.state, run.args) == (JobRun.State.DONE, [draft.pk])
+
+
 def test_returning_at_the_unit_step_and_resubmitting(draft: ProgressReport, actors: Actors) -> None:
     submit(draft, actors)
     services.report_return(actor=actors.head, report=draft, reason="请补充佐证材料", step="unit")

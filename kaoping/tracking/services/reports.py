@@ -533,8 +533,13 @@ def _recompute_after_commit(report: ProgressReport) -> None:
 
         try:
             recompute_for_report(report=ProgressReport.objects.get(pk=report_id))
-        except Exception:  # the approval stands; the office can recompute from the dashboard
-            logger.exception("Recomputing the figures of report %s failed", report_id)
+        except Exception:
+            # The approval stands. Hand the recompute to a worker, which retries it and
+            # records the run (kaoping.core.jobs); the daily sweep catches up in any case.
+            logger.exception("Recomputing the figures of report %s failed; queued", report_id)
+            from kaoping.tracking.jobs import recompute_report_job
+
+            recompute_report_job(report_id)
 
     transaction.on_commit(recompute)
 
