@@ -12,7 +12,11 @@ class TrackingConfig(AppConfig):
 
         # run_huey autoloads only modules named "tasks": importing jobs registers ours.
         import kaoping.tracking.jobs  # noqa: F401
-        from kaoping.tracking import models
+        from kaoping.tracking import models, signals
+
+        # The dashboards' data versions: the model lives with its cache (kaoping.tracking.cache)
+        # and registers on import; every write that changes a dashboard bumps it.
+        signals.connect()
 
         auditlog.register(models.Task)
         auditlog.register(models.Milestone)

@@ -13,11 +13,11 @@ quarterly one 2022Q3 and a half-yearly one 2022Q2 (its latest figure).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.utils.functional import Promise
@@ -76,6 +76,9 @@ SEVERITY: dict[str, int] = {
 # How far ahead the unit dashboard looks for milestones and tasks falling due.
 DUE_HORIZON_DAYS = 30
 LIST_LIMIT = 10
+# How many red, yellow and projected-to-miss items the county page lists (a cached overview
+# keeps these; dashboard_county.html slices them with `slice:":15"`).
+SHOWN = 15
 
 
 def _scoped(model: type[Model], user: Any) -> QuerySet[Any]:
@@ -167,13 +170,30 @@ def items_at(
     *, user: Any, plan: Plan, period: Period, units: Iterable[Unit] | None = None
 ) -> list[TrackingResult]:
     """The plan's figures in scope as of `period`: each indicator at its own latest reporting
-    period by then (tracking.selectors.tracking_results), in one query."""
-    qs = tracking_results(user=user, plan=plan, period=period).select_related(
-        "indicator__parent", "report"
-    )
+    period by then (tracking.selectors.tracking_results), in the same order, in three
+    queries: the rows, then their indicators (with parents) and units once each.
+
+    A county has a few hundred rows but only tens of indicators and units: joining them into
+    every row built five model instances per row (and converted the indicator's and the
+    report's decimals each time), which was most of the county dashboard's cost. The rows
+    share one instance per indicator and unit instead; `indicator.plan` is `plan`.
+    """
+    qs = tracking_results(user=user, plan=plan, period=period).select_related(None)
     if units is not None:
         qs = qs.filter(unit__in=list(units))
-    return list(qs)
+    rows = list(qs)
+    if not rows:
+        return rows
+    indicators = Indicator.objects.select_related("parent").in_bulk(
+        {row.indicator_id for row in rows}
+    )
+    unit_map = Unit.objects.in_bulk({row.unit_id for row in rows})
+    for ind in indicators.values():
+        ind.plan = plan
+    for row in rows:
+        row.indicator = indicators[row.indicator_id]
+        row.unit = unit_map[row.unit_id]
+    return rows
 
 
 # --- status counts ---------------------------------------------------------------------------
@@ -376,18 +396,103 @@ def supervision_counts(*, user: Any, plan: Plan, today: date) -> SupervisionCoun
 
 
 # --- the county overview ------------------------------------------------------------------
+class Rows(Sequence[TrackingResult]):
+    """A list of figures of which a cached copy keeps only its length and the first `SHOWN`
+    (what a page lists); anything further is read again on use, through `load`.
+
+    `len()`, truthiness and slices within the first `SHOWN` never load; iterating, indexing
+    beyond them or comparing does, so the rows mean the same whether cached or not.
+    """
+
+    def __init__(self, rows: list[TrackingResult]) -> None:
+        self._rows: list[TrackingResult] | None = rows
+        self._head = rows[:SHOWN]
+        self._total = len(rows)
+        self.load: Callable[[], list[TrackingResult]] | None = None
+
+    def _all(self) -> list[TrackingResult]:
+        if self._rows is None:
+            self._rows = self.load() if self.load is not None else list(self._head)
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._total
+
+    def __bool__(self) -> bool:
+        return self._total > 0
+
+    @overload
+    def __getitem__(self, index: int) -> TrackingResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[TrackingResult]: ...
+
+    def __getitem__(self, index: int | slice) -> TrackingResult | list[TrackingResult]:
+        if self._rows is None and isinstance(index, slice):
+            start, stop, step = index.indices(self._total)
+            if step > 0 and stop <= len(self._head):
+                return self._head[start:stop:step]
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[TrackingResult]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Rows):
+            return self._all() == other._all()
+        return self._all() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Rows({self._total})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_rows": None, "_head": self._head, "_total": self._total, "load": None}
+
+
 @dataclass
 class CountyOverview:
-    """Everything the county dashboard shows for a plan at a period."""
+    """Everything the county dashboard shows for a plan at a period.
 
-    items: list[TrackingResult]
+    A cached copy (kaoping.tracking.cache) keeps what the page shows: not `items` (every
+    figure in scope), and of `misses` and `behind` only their length and first rows (`Rows`).
+    Hundreds of model rows cost more to unpickle than the rest together. A copy read from the
+    cache reads the figures again on first use, through `load_items` (set by the view), so
+    every attribute means the same either way.
+    """
+
     counts: list[StatusCount]
     yoy: YoyComparison
     by_red: list[UnitLag]  # the most red, then yellow, items first
     by_gap: list[UnitLag]  # the furthest behind on average first
-    misses: list[TrackingResult]
-    behind: list[TrackingResult]
+    misses: Rows
+    behind: Rows
     supervision: SupervisionCounts
+    loaded_items: list[TrackingResult] | None = field(default=None, repr=False)
+    load_items: Callable[[], list[TrackingResult]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def items(self) -> list[TrackingResult]:
+        """Every figure the overview is computed from."""
+        if self.loaded_items is None:
+            self.loaded_items = self.load_items() if self.load_items is not None else []
+        return self.loaded_items
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "loaded_items": None, "load_items": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.misses.load = lambda: projected_misses(self.items)
+        self.behind.load = lambda: behind_schedule(self.items)
+
+
+def behind_schedule(items: Iterable[TrackingResult]) -> list[TrackingResult]:
+    """Red and yellow items, worst first."""
+    return [i for i in worst_first(items) if i.status in (Status.RED, Status.YELLOW)]
 
 
 def county_overview(
@@ -396,14 +501,14 @@ def county_overview(
     """The county overview: counts by status, year on year, lagging units, projections."""
     items = items_at(user=user, plan=plan, period=period)
     return CountyOverview(
-        items=items,
         counts=status_counts(items),
         yoy=yoy_comparison(items, plan, yoy_group),
         by_red=lagging_units(items, limit=LIST_LIMIT),
         by_gap=lagging_by_gap(items),
-        misses=projected_misses(items),
-        behind=[i for i in worst_first(items) if i.status in (Status.RED, Status.YELLOW)],
+        misses=Rows(projected_misses(items)),
+        behind=Rows(behind_schedule(items)),
         supervision=supervision_counts(user=user, plan=plan, today=today),
+        loaded_items=items,
     )
 
 
@@ -628,10 +733,17 @@ def portfolio_units(*, user: Any) -> list[Unit]:
 
 
 def portfolio_dashboard(
-    *, user: Any, plan: Plan, period: Period | None, today: date, limit: int = 15
+    *,
+    user: Any,
+    plan: Plan,
+    period: Period | None,
+    today: date,
+    limit: int = 15,
+    units: list[Unit] | None = None,
 ) -> PortfolioDashboard:
-    """Each portfolio unit's status counts (its sub-units counted under it), the worst items."""
-    units = portfolio_units(user=user)
+    """Each portfolio unit's status counts (its sub-units counted under it), the worst items
+    (`units`: the user's portfolio units when the caller has read them already)."""
+    units = portfolio_units(user=user) if units is None else units
     items = items_at(user=user, plan=plan, period=period) if period else []
     owner: dict[int, Unit] = {}
     by_path = sorted(units, key=lambda u: len(u.path), reverse=True)

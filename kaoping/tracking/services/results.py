@@ -39,6 +39,7 @@ from kaoping.core.periods import Kind, Period, PeriodError
 from kaoping.org.models import Role, Unit
 from kaoping.plans.models import Assignment, Indicator, IndicatorTarget, Plan
 from kaoping.tracking import calculations as calc
+from kaoping.tracking.cache import bump_plans
 from kaoping.tracking.models import Milestone, ProgressReport, Task, TrackingResult
 from kaoping.tracking.obligations import Obligation, obligations
 from kaoping.tracking.workdays import WorkCalendar
@@ -664,6 +665,7 @@ def store(items: Sequence[ItemResult]) -> int:
         unique_fields=["indicator", "unit", "period"],
         update_fields=_STORED_FIELDS,
     )
+    bump_plans(item.plan.pk for item in items)  # a bulk upsert sends no signal
     return len(items)
 
 

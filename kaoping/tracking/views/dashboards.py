@@ -10,6 +10,8 @@ page it came from; kaoping/static/kaoping/charts.js draws them.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -43,6 +45,7 @@ from kaoping.org.permissions import (
 from kaoping.org.selectors import access_unit, unit_of_user
 from kaoping.plans.models import Indicator, Plan
 from kaoping.plans.selectors import access_indicator
+from kaoping.tracking import cache as dashboard_cache
 from kaoping.tracking import dashboard_selectors as reads
 from kaoping.tracking.calculations import Status, Trend
 from kaoping.tracking.models import TrackingResult
@@ -97,13 +100,47 @@ def _decorate(rows: Any) -> None:
         row.source_url = _report_url(row.report_id)
 
 
-def _selection(request: HttpRequest) -> tuple[list[Plan], Plan | None, list[Period], Period | None]:
-    """The plan and period chosen at the top of a dashboard (or the defaults)."""
-    plans = reads.dashboard_plans(user=request.user)
+@dataclass(frozen=True)
+class Selection:
+    """The plan and period chosen at the top of a dashboard, and the plan's data version
+    (kaoping.tracking.cache; None: not cached)."""
+
+    plans: list[Plan]
+    plan: Plan | None
+    periods: list[Period]
+    period: Period | None
+    version: str | None
+
+    def cache_key(self, request: HttpRequest, page: str, *parts: Any) -> str | None:
+        """The key of this page's payload for this user, or None when it is not cached."""
+        if self.plan is None or self.version is None:
+            return None
+        return dashboard_cache.dashboard_key(
+            page, version=self.version, user=request.user, parts=[self.plan.pk, *parts]
+        )
+
+
+def _select(request: HttpRequest, *, cached: bool = True) -> Selection:
+    """The plan and period chosen (or the defaults). With `cached`, the plan's data version
+    is read first (one query) and the plan's periods with figures are cached under it."""
+    user: Any = request.user
+    plans = reads.dashboard_plans(user=user)
     plan = reads.choose_plan(plans, request.GET.get("plan"))
-    periods = reads.dashboard_periods(user=request.user, plan=plan) if plan else []
+    if plan is None:
+        return Selection(plans, None, [], None, None)
+    version = dashboard_cache.plan_version(plan.pk) if cached else None
+    periods = dashboard_cache.cached(
+        Selection(plans, plan, [], None, version).cache_key(request, "periods"),
+        lambda: reads.dashboard_periods(user=user, plan=plan),
+    )
     period = reads.choose_period(periods, request.GET.get("period"))
-    return plans, plan, periods, period
+    return Selection(plans, plan, periods, period, version)
+
+
+def _selection(request: HttpRequest) -> tuple[list[Plan], Plan | None, list[Period], Period | None]:
+    """The plan and period chosen at the top of an uncached dashboard (or the defaults)."""
+    chosen = _select(request, cached=False)
+    return chosen.plans, chosen.plan, chosen.periods, chosen.period
 
 
 def _base_context(
@@ -536,26 +573,33 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
     return unit(request, pk=own.pk)
 
 
-@require_safe
-@roles_required(COUNTY_ROLES)
-def county(request: HttpRequest) -> HttpResponse:
-    """The county overview for the office, leaders and inspectors."""
-    plans, plan, periods, period = _selection(request)
-    context = _base_context(request, plans, plan, periods, period)
-    if plan is None or period is None:
-        return render(request, "tracking/dashboard_county.html", context)
-    today = timezone.localdate()
+@dataclass
+class CountyPayload:
+    """What the county dashboard computes for a plan, period, scope and language: the
+    overview and its charts (cached; links by role and the page around it are not)."""
+
+    overview: reads.CountyOverview
+    status_chart: dict[str, Any]
+    yoy_chart: dict[str, Any] | None
+    lagging_chart: dict[str, Any] | None
+    status_urls: dict[str, str]
+    misses_url: str
+
+
+def county_payload(
+    *, user: Any, plan: Plan, period: Period, today: date, yoy_group: str | None
+) -> CountyPayload:
+    """The county overview of a plan at a period, and its charts."""
     overview = reads.county_overview(
-        user=request.user, plan=plan, period=period, today=today, yoy_group=request.GET.get("group")
+        user=user, plan=plan, period=period, today=today, yoy_group=yoy_group
     )
     selection = {"plan": plan.pk, "period": str(period)}
 
     def status_url(status: str) -> str:
         return _url("tracking:dashboard_items", status=status, **selection)
 
-    context.update(
+    return CountyPayload(
         overview=overview,
-        yoy_group=overview.yoy.group.key if overview.yoy.group else "",
         status_chart=status_donut(overview.counts, status_url, _("Items by status")),
         yoy_chart=yoy_chart(overview.yoy) if overview.yoy.rows else None,
         lagging_chart=lagging_chart(
@@ -565,8 +609,38 @@ def county(request: HttpRequest) -> HttpResponse:
         else None,
         status_urls={c.status: status_url(c.status) for c in overview.counts},
         misses_url=_url("tracking:dashboard_items", miss=1, **selection),
-        notices_url=_if_role(request.user, SUPERVISION_ROLES, "tracking:notice_list"),
-        explanations_url=_if_role(request.user, EXPLANATION_ROLES, "tracking:explanation_list"),
+    )
+
+
+@require_safe
+@roles_required(COUNTY_ROLES)
+def county(request: HttpRequest) -> HttpResponse:
+    """The county overview for the office, leaders and inspectors (its computed data cached
+    per plan, period, scope, language and day until a write changes the plan's figures)."""
+    chosen = _select(request)
+    plan, period = chosen.plan, chosen.period
+    context = _base_context(request, chosen.plans, plan, chosen.periods, period)
+    if plan is None or period is None:
+        return render(request, "tracking/dashboard_county.html", context)
+    user: Any = request.user
+    today = timezone.localdate()
+    group = (request.GET.get("group") or "")[:40]  # a parent indicator's pk, or "all"
+    payload = dashboard_cache.cached(
+        chosen.cache_key(request, "county", period, today.isoformat(), group),
+        lambda: county_payload(user=user, plan=plan, period=period, today=today, yoy_group=group),
+    )
+    payload.overview.load_items = lambda: reads.items_at(user=user, plan=plan, period=period)
+    overview = payload.overview
+    context.update(
+        overview=overview,
+        yoy_group=overview.yoy.group.key if overview.yoy.group else "",
+        status_chart=payload.status_chart,
+        yoy_chart=payload.yoy_chart,
+        lagging_chart=payload.lagging_chart,
+        status_urls=payload.status_urls,
+        misses_url=payload.misses_url,
+        notices_url=_if_role(user, SUPERVISION_ROLES, "tracking:notice_list"),
+        explanations_url=_if_role(user, EXPLANATION_ROLES, "tracking:explanation_list"),
     )
     return render(request, "tracking/dashboard_county.html", context)
 
@@ -790,31 +864,56 @@ def _obligations_export(
     )
 
 
+@dataclass
+class PortfolioPayload:
+    """A leader's portfolio dashboard and its chart (cached like the county's)."""
+
+    dash: reads.PortfolioDashboard
+    chart: dict[str, Any] | None
+
+
+def portfolio_payload(
+    *, user: Any, plan: Plan, period: Period | None, today: date, units: list[Unit]
+) -> PortfolioPayload:
+    """The portfolio of a leader's units at a period, and its chart."""
+    dash = reads.portfolio_dashboard(user=user, plan=plan, period=period, today=today, units=units)
+    selection = {"plan": plan.pk, "period": str(period) if period else ""}
+    chart = (
+        portfolio_chart(
+            [lag for lag in dash.lags if lag.items], selection, _("Items by status in each unit")
+        )
+        if any(lag.items for lag in dash.lags)
+        else None
+    )
+    return PortfolioPayload(dash, chart)
+
+
 @require_safe
 @roles_required(PORTFOLIO_ROLES)
 def portfolio(request: HttpRequest) -> HttpResponse:
-    """A leader's portfolio: each unit's status counts and the worst items."""
-    plans, plan, periods, period = _selection(request)
-    context = _base_context(request, plans, plan, periods, period)
+    """A leader's portfolio: each unit's status counts and the worst items (cached per plan,
+    period, scope, portfolio, language and day until a write changes the plan's figures)."""
+    chosen = _select(request)
+    plan, period = chosen.plan, chosen.period
+    context = _base_context(request, chosen.plans, plan, chosen.periods, period)
     context.update(
         notices_url=_if_role(request.user, SUPERVISION_ROLES, "tracking:notice_list"),
         explanations_url=_if_role(request.user, EXPLANATION_ROLES, "tracking:explanation_list"),
     )
     if plan is not None:
-        dash = reads.portfolio_dashboard(
-            user=request.user, plan=plan, period=period, today=timezone.localdate()
+        user: Any = request.user
+        today = timezone.localdate()
+        units = reads.portfolio_units(user=user)
+        key = chosen.cache_key(
+            request, "portfolio", period or "", today.isoformat(), [u.pk for u in units]
         )
-        selection = {"plan": plan.pk, "period": str(period) if period else ""}
-        context.update(
-            dash=dash,
-            chart=portfolio_chart(
-                [lag for lag in dash.lags if lag.items],
-                selection,
-                _("Items by status in each unit"),
-            )
-            if any(lag.items for lag in dash.lags)
-            else None,
+        payload = dashboard_cache.cached(
+            key,
+            lambda: portfolio_payload(
+                user=user, plan=plan, period=period, today=today, units=units
+            ),
         )
+        context.update(dash=payload.dash, chart=payload.chart)
     return render(request, "tracking/dashboard_portfolio.html", context)
 
 
