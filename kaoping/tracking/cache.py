@@ -2,7 +2,7 @@
 
 Every plan has a small **data version** in the database (`DataVersion`, one row per plan plus
 one `global` row): a random token that every write changing what the dashboards show
-replaces, in the writing transaction (kaoping/tracking/signals.py wires the writes). A
+replaces once its transaction commits (kaoping/tracking/signals.py wires the writes). A
 dashboard reads the plan's token and the global one in one query and looks its computed
 payload up under a key made of the page, the plan, the period, the user's data scope (the
 unit ids it selects, hashed), the language, the day and those tokens. A write changes the
