@@ -63,24 +63,50 @@ class Obligation:
 
 
 def obligations(plan: Plan, *, units: Iterable[Unit] | None = None) -> list[Obligation]:
-    """Every (indicator, unit) pair of a plan that owes reports, leaves of the tree only."""
+    """Every (indicator, unit) pair of a plan that owes reports, leaves of the tree only.
+
+    With `units`, only their assignments and group memberships are loaded.
+    """
     leaves = _reporting_leaves(plan)
     wanted = {u.pk for u in units} if units is not None else None
     result: dict[tuple[int, int], Obligation] = {}
-    for assignment in Assignment.objects.filter(indicator__in=leaves).select_related(
-        "indicator", "lead_unit"
-    ):
-        if wanted is None or assignment.lead_unit_id in wanted:
-            result[(assignment.indicator_id, assignment.lead_unit_id)] = Obligation(
-                assignment.indicator, assignment.lead_unit, assignment
+    assignments = Assignment.objects.filter(indicator__in=leaves)
+    if wanted is not None:
+        assignments = assignments.filter(lead_unit__in=wanted)
+    for assignment in assignments.select_related("indicator", "lead_unit"):
+        result[(assignment.indicator_id, assignment.lead_unit_id)] = Obligation(
+            assignment.indicator, assignment.lead_unit, assignment
+        )
+    if wanted is None:
+        for indicator in leaves.prefetch_related("groups__units"):
+            for group in indicator.groups.all():
+                for unit in group.units.all():
+                    key = (indicator.pk, unit.pk)
+                    if key not in result:
+                        result[key] = Obligation(indicator, unit, None)
+    elif wanted:
+        # (indicator, member) pairs in one query: the filter's join is the one values use.
+        pairs = set(
+            leaves.filter(groups__units__in=wanted).values_list("pk", "groups__units")
+        ).difference(result)
+        indicators = Indicator.objects.in_bulk({i for i, _u in pairs})
+        members = Unit.objects.in_bulk({u for _i, u in pairs})
+        for indicator_id, unit_id in pairs:
+            result[(indicator_id, unit_id)] = Obligation(
+                indicators[indicator_id], members[unit_id], None
             )
-    for indicator in leaves.prefetch_related("groups__units"):
-        for group in indicator.groups.all():
-            for unit in group.units.all():
-                key = (indicator.pk, unit.pk)
-                if key not in result and (wanted is None or unit.pk in wanted):
-                    result[key] = Obligation(indicator, unit, None)
     return sorted(result.values(), key=lambda o: (o.indicator.order, o.indicator.code, o.unit.path))
+
+
+def owed_indicator_ids(plan: Plan, unit: Unit) -> set[int]:
+    """The ids of the indicators in `obligations(plan, units=[unit])`, without loading them:
+    the leaves the unit leads or reports on as a member of a group they apply to."""
+    leaves = _reporting_leaves(plan)
+    led = Assignment.objects.filter(indicator__in=leaves, lead_unit=unit)
+    return {
+        *led.values_list("indicator_id", flat=True),
+        *leaves.filter(groups__units=unit).values_list("pk", flat=True),
+    }
 
 
 def _reporting_leaves(plan: Plan) -> QuerySet[Indicator]:

@@ -10,10 +10,12 @@ is caught. Sheet names and column headers are fixed Chinese constants, whatever 
 language; only the messages are translated.
 
 Reading is pure (no database): the container is checked first (kaoping.core.spreadsheets),
-then openpyxl reads the sheet in read-only mode, formulas kept as formulas and refused. Every
-problem is collected in one pass as a located `Problem` (sheet, row, column header and
-letter). Whether the unit, period, plan and indicator codes are right is for
-kaoping.tracking.services.imports, which has the database.
+then the values are read by calamine (python-calamine, about ten times faster than openpyxl)
+when a scan of the parts finds no formula, error cell or out-of-range address, else by
+openpyxl in read-only mode, formulas kept as formulas and refused. Both readers give the
+same cell values to one pass over the rows, which collects every problem as a located
+`Problem` (sheet, row, column header and letter). Whether the unit, period, plan and
+indicator codes are right is for kaoping.tracking.services.imports, which has the database.
 
 Formula injection: text written to a cell goes through the plan workbook's escaper (a leading
 = + - @ tab CR or ' gets one extra apostrophe) and one leading apostrophe is removed on reading.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,7 +40,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kaoping.core import spreadsheets
-from kaoping.plans.planfile import NULL, FieldReader, Loc, Problem, Problems, Raw, sorted_problems
+from kaoping.plans.planfile import (
+    CODE_MAX_LENGTH,
+    CODE_RE,
+    NULL,
+    FieldReader,
+    Loc,
+    Problem,
+    Problems,
+    Raw,
+    sorted_problems,
+)
 from kaoping.plans.planxlsx import cell_raw, cell_value, escape_text
 
 FORMAT_NAME = "kaoping-progress"
@@ -91,6 +104,7 @@ COLUMNS = (
     Column("narrative", "进展情况", fill=True, required=True, width=60),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+_READ = ("code", "value", "last_year_value", "narrative")  # the columns an import uses
 HEADER_ROW = 6  # where the template puts the column headers; reading searches for them
 HEADER_SEARCH_ROWS = 20
 READ_COLUMNS = 16  # cells read per row (A–P): room for added columns, bounded work per row
@@ -315,8 +329,17 @@ class EntryRow:
     value: Decimal | None
     last_year_value: Decimal | None
     narrative: str
-    where: dict[str, Loc] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # key → "header (letter)", shared
     bad: frozenset[str] = frozenset()  # fields whose cell could not be read (reported)
+
+    @property
+    def where(self) -> dict[str, Loc]:
+        """Where each field of the row is (made when asked: most rows never need it)."""
+        return {key: self.loc(key) for key in self.columns}
+
+    def loc(self, key: str) -> Loc:
+        """Where one field of the row is."""
+        return Loc(self.line, self.columns.get(key, ""), SHEET_ENTRY)
 
 
 @dataclass
@@ -353,33 +376,113 @@ def read_workbook(data: bytes, *, max_bytes: int) -> ParsedWorkbook:
     return result
 
 
+class _Formula(str):
+    """A formula cell's text, as openpyxl gives it; refused wherever it is."""
+
+
+class _ErrorValue(str):
+    """An error cell (#DIV/0!, #N/A …), as openpyxl gives it."""
+
+
+@dataclass
+class _Book:
+    """What the reading needs of a workbook, whichever library read it."""
+
+    sheetnames: list[str]
+    entry: Iterable[Sequence[Any]]  # the entry sheet's rows of values from row 1 (A–P)
+    merges: list[str]
+    readme: Iterable[Sequence[Any]]  # the 说明 sheet's rows (empty if it has none)
+    formulas: bool  # whether a value may be a _Formula (calamine is only used without)
+
+
 def _read_into(result: ParsedWorkbook, data: bytes, problems: Problems) -> None:
+    book = _calamine_book(data) if spreadsheets.values_readable(data) else None
+    if book is not None:
+        _read_book(result, problems, book)
+        return
     try:
         workbook = spreadsheets.open_workbook(data)
     except Exception as exc:  # a damaged workbook raises many kinds of errors
         problems.add(Loc(), _unreadable(exc))
         return
     try:
-        if SHEET_ENTRY not in workbook.sheetnames:
-            problems.add(
-                Loc(sheet=SHEET_ENTRY),
-                _(
-                    "The workbook has no sheet “%(sheet)s” (it has: %(names)s). Use the "
-                    "template downloaded for this unit and period."
-                )
-                % {"sheet": SHEET_ENTRY, "names": "、".join(workbook.sheetnames)},
-            )
-            return
-        sheet = workbook[SHEET_ENTRY]
-        merges = spreadsheets.merged_ranges(data, sheet._worksheet_path)
-        _SheetReader(result, problems, merges).read(sheet)
-        if SHEET_README in workbook.sheetnames:
-            _check_readme(workbook[SHEET_README], result, problems)
+        names = list(workbook.sheetnames)
+        entry: Iterable[Sequence[Any]] = ()
+        merges: list[str] = []
+        if SHEET_ENTRY in names:
+            sheet = workbook[SHEET_ENTRY]
+            merges = spreadsheets.merged_ranges(data, sheet._worksheet_path)
+            sheet.reset_dimensions()  # trust the cells, not the file's declared size
+            entry = _openpyxl_values(sheet.iter_rows(max_col=READ_COLUMNS))
+        readme: Iterable[Sequence[Any]] = ()
+        if SHEET_README in names:
+            notes = workbook[SHEET_README]
+            notes.reset_dimensions()
+            readme = _openpyxl_values(notes.iter_rows(max_col=2))
+        _read_book(result, problems, _Book(names, entry, merges, readme, formulas=True))
     except Exception as exc:  # damage found while streaming the sheet
         problems.add(Loc(), _unreadable(exc))
         result.rows = []
     finally:
         workbook.close()
+
+
+def _openpyxl_values(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
+    """openpyxl's cells as values, formulas and error cells marked by their type."""
+    for cells in rows:
+        yield [
+            _Formula(c.value)
+            if c.data_type == "f"
+            else _ErrorValue(c.value)
+            if c.data_type == "e"
+            else c.value
+            for c in cells
+        ]
+
+
+def _calamine_book(data: bytes) -> _Book | None:
+    """The workbook as read by calamine, or None if calamine cannot read it (openpyxl will,
+    or will say what is wrong). Only for bytes `spreadsheets.values_readable` passed."""
+    try:
+        workbook = spreadsheets.open_values_workbook(data)
+    except Exception:
+        return None
+    try:
+        names = list(workbook.sheet_names)
+        entry: list[list[Any]] = []
+        merges: list[str] = []
+        if SHEET_ENTRY in names:
+            sheet = workbook.get_sheet_by_name(SHEET_ENTRY)
+            # From A1, whatever the first used cell: row and column numbers stay absolute.
+            entry = sheet.to_python(skip_empty_area=False)
+            merges = [
+                f"{get_column_letter(c1 + 1)}{r1 + 1}:{get_column_letter(c2 + 1)}{r2 + 1}"
+                for (r1, c1), (r2, c2) in sheet.merged_cell_ranges or ()
+            ]
+        readme: list[list[Any]] = []
+        if SHEET_README in names:
+            readme = workbook.get_sheet_by_name(SHEET_README).to_python(skip_empty_area=False)
+    except Exception:
+        return None
+    finally:
+        workbook.close()
+    return _Book(names, entry, merges, readme, formulas=False)
+
+
+def _read_book(result: ParsedWorkbook, problems: Problems, book: _Book) -> None:
+    if SHEET_ENTRY not in book.sheetnames:
+        problems.add(
+            Loc(sheet=SHEET_ENTRY),
+            _(
+                "The workbook has no sheet “%(sheet)s” (it has: %(names)s). Use the "
+                "template downloaded for this unit and period."
+            )
+            % {"sheet": SHEET_ENTRY, "names": "、".join(book.sheetnames)},
+        )
+        return
+    _SheetReader(result, problems, book.merges, formulas=book.formulas).read(book.entry)
+    if SHEET_README in book.sheetnames:
+        _check_readme(book.readme, result, problems)
 
 
 def _unreadable(exc: BaseException) -> str:
@@ -393,7 +496,7 @@ def _unreadable(exc: BaseException) -> str:
 
 def _plain_text(value: Any) -> str:
     """A header cell as text: whole numbers without .0, dates of a month as 2022-09."""
-    if value is None:
+    if value is None or value == "":
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -405,23 +508,29 @@ def _plain_text(value: Any) -> str:
 class _SheetReader:
     """One pass over the entry sheet: header block, column headers, data rows."""
 
-    def __init__(self, result: ParsedWorkbook, problems: Problems, merges: list[str]) -> None:
+    def __init__(
+        self, result: ParsedWorkbook, problems: Problems, merges: list[str], *, formulas: bool
+    ) -> None:
         self.result = result
+        self.formulas = formulas
         self.problems = problems
         self.fields = FieldReader(problems)
         self.merges = merges
         self.columns: dict[int, tuple[Column, str]] = {}
+        self.column_text: dict[str, str] = {}  # key → "header (letter)", for locations
+        self.read_at: list[tuple[str, int]] = []  # (key, index) of the columns a row needs
         self.header_row = 0
         self.seen_codes: dict[str, int] = {}
 
-    def read(self, sheet: Any) -> None:
-        sheet.reset_dimensions()  # trust the cells, not the file's declared size
+    def read(self, rows: Iterable[Sequence[Any]]) -> None:
         broken = False
-        for number, cells in enumerate(sheet.iter_rows(max_col=READ_COLUMNS), start=1):
-            self._refuse_formulas(number, cells)
+        for number, cells in enumerate(rows, start=1):
+            if self.formulas:
+                self._refuse_formulas(number, cells)
             if not self.header_row:
                 if number > HEADER_SEARCH_ROWS:
                     break
+                cells = _padded(cells, READ_COLUMNS)
                 if self._is_column_header(cells):
                     self.header_row = number
                     broken = not self._read_column_headers(number, cells)
@@ -466,15 +575,13 @@ class _SheetReader:
     @staticmethod
     def _is_column_header(cells: Sequence[Any]) -> bool:
         code = COLUMN_BY_KEY["code"]
-        return any(
-            isinstance(c.value, str) and c.value.strip() in (code.label, code.key) for c in cells
-        )
+        return any(isinstance(c, str) and c.strip() in (code.label, code.key) for c in cells)
 
     def _read_header_pairs(self, number: int, cells: Sequence[Any]) -> None:
         for index in range(0, len(cells) - 1, 2):
-            label = _plain_text(cells[index].value)
+            label = _plain_text(cells[index])
             key = HEADER_KEYS.get(label)
-            if key is None or cells[index + 1].data_type == "f":
+            if key is None or type(cells[index + 1]) is _Formula:
                 continue
             letter = get_column_letter(index + 2)
             loc = Loc(number, f"{label} ({letter})", SHEET_ENTRY)
@@ -483,10 +590,10 @@ class _SheetReader:
                     loc, _("“%(label)s” is given twice in the header block.") % {"label": label}
                 )
                 continue
-            value = cells[index + 1].value
+            value = cells[index + 1]
             text = _plain_text(value)
             if isinstance(value, str):
-                text = cell_raw(value, "s").text.strip()
+                text = _raw(value).text.strip()
             self.result.header[key] = text
             self.result.header_where[key] = loc
 
@@ -496,7 +603,7 @@ class _SheetReader:
         by_header = {c.label: c for c in COLUMNS} | {c.key: c for c in COLUMNS}
         seen: set[str] = set()
         for index, cell in enumerate(cells):
-            text = _plain_text(cell.value)
+            text = _plain_text(cell)
             if not text:
                 continue
             letter = get_column_letter(index + 1)
@@ -518,6 +625,8 @@ class _SheetReader:
             else:
                 seen.add(column.key)
                 self.columns[index] = (column, letter)
+                self.column_text[column.key] = f"{column.label} ({letter})"
+        self.read_at = [(c.key, i) for i, (c, _letter) in self.columns.items() if c.key in _READ]
         missing = [c for c in COLUMNS if c.required and c.key not in seen]
         for column in missing:
             self.problems.add(
@@ -550,50 +659,69 @@ class _SheetReader:
     # data rows ---------------------------------------------------------------------------------
     def _refuse_formulas(self, number: int, cells: Sequence[Any]) -> None:
         for index, cell in enumerate(cells):
-            if cell.data_type == "f":
+            if type(cell) is _Formula:
                 column = self.columns.get(index)
                 letter = get_column_letter(index + 1)
                 where = f"{column[0].label} ({letter})" if column else letter
                 self.problems.add(
                     Loc(number, where, SHEET_ENTRY),
                     _("The cell holds a formula (%(formula)s); enter the value itself.")
-                    % {"formula": str(cell.value)[:60]},
+                    % {"formula": str(cell)[:60]},
                 )
 
     def _read_row(self, number: int, cells: Sequence[Any]) -> None:
-        raws: dict[str, tuple[Raw, Loc]] = {}
+        width = len(cells)
+        raws: dict[str, Raw] = {}
+        for key, index in self.read_at:
+            cell = cells[index] if index < width else None
+            raws[key] = NULL if cell is None or type(cell) is _Formula else _raw(cell)
         formulas: set[str] = set()
-        for index, (column, letter) in self.columns.items():
-            cell = cells[index] if index < len(cells) else None
-            raw = NULL
-            if cell is not None and cell.data_type == "f":  # reported already
-                formulas.add(column.key)
-            elif cell is not None:
-                raw = cell_raw(cell.value, cell.data_type)
-            raws[column.key] = (raw, Loc(number, f"{column.label} ({letter})", SHEET_ENTRY))
-        filled = [k for k in ("value", "last_year_value", "narrative") if not raws[k][0].is_empty]
-        code_raw, code_loc = raws["code"]
+        if self.formulas:  # reported already; the row is refused
+            formulas = {
+                column.key
+                for index, (column, _letter) in self.columns.items()
+                if index < width and type(cells[index]) is _Formula
+            }
+        code_raw = raws["code"]
+        filled = not (
+            raws["value"].is_empty
+            and raws["last_year_value"].is_empty
+            and raws["narrative"].is_empty
+        )
+        text = self.column_text
         if not filled and not formulas:
             if not code_raw.is_empty:
                 self.result.blank_rows += 1
+                code_loc = Loc(number, text["code"], SHEET_ENTRY)
                 self._remember_code(self.fields.code(code_raw, code_loc), code_loc)
             return
         f = self.fields
+        problems = self.problems
         bad: set[str] = set(formulas)
-
-        def read(key: str, convert: Any, **options: Any) -> Any:
-            before = len(self.problems)
-            converted = convert(*raws[key], **options)
-            if len(self.problems) > before:
-                bad.add(key)
-            return converted
-
-        code = read("code", f.code)
+        count = len(problems)
+        code_loc = Loc(number, text["code"], SHEET_ENTRY)
+        code = _plain_code(code_raw)
+        if code is None:
+            code = f.code(code_raw, code_loc)
+        if len(problems) > count:
+            bad.add("code")
         self._remember_code(code, code_loc)
-        number_options = {"max_digits": VALUE_MAX_DIGITS, "places": VALUE_PLACES}
-        value = read("value", f.decimal, **number_options)
-        last_year = read("last_year_value", f.decimal, **number_options)
-        narrative = read("narrative", f.text, max_length=NARRATIVE_MAX_LENGTH)
+        count = len(problems)
+        value = self._decimal(raws["value"], number, "value")
+        if len(problems) > count:
+            bad.add("value")
+            count = len(problems)
+        last_year = self._decimal(raws["last_year_value"], number, "last_year_value")
+        if len(problems) > count:
+            bad.add("last_year_value")
+            count = len(problems)
+        narrative = f.text(
+            raws["narrative"],
+            Loc(number, text["narrative"], SHEET_ENTRY),
+            max_length=NARRATIVE_MAX_LENGTH,
+        )
+        if len(problems) > count:
+            bad.add("narrative")
         self.result.rows.append(
             EntryRow(
                 line=number,
@@ -601,9 +729,21 @@ class _SheetReader:
                 value=value,
                 last_year_value=last_year,
                 narrative=narrative,
-                where={key: loc for key, (_raw, loc) in raws.items()},
+                columns=text,
                 bad=frozenset(bad),
             )
+        )
+
+    def _decimal(self, raw: Raw, number: int, key: str) -> Decimal | None:
+        """A figure; a plain number that fits (most of them) skips the general conversion,
+        which would give the same Decimal."""
+        if raw.kind == "number" and _FITTING_NUMBER.fullmatch(raw.text):
+            return Decimal(raw.text)
+        return self.fields.decimal(
+            raw,
+            Loc(number, self.column_text[key], SHEET_ENTRY),
+            max_digits=VALUE_MAX_DIGITS,
+            places=VALUE_PLACES,
         )
 
     def _remember_code(self, code: str, loc: Loc) -> None:
@@ -623,22 +763,71 @@ class _SheetReader:
             self.seen_codes[code] = loc.line or 0
 
 
+def _plain_code(raw: Raw) -> str | None:
+    """A code FieldReader.code accepts as it is (most of them), else None."""
+    if raw.kind != "text" or raw.error:
+        return None
+    code = raw.text.strip()
+    return code if code and len(code) <= CODE_MAX_LENGTH and CODE_RE.match(code) else None
+
+
 def _blank(cells: Sequence[Any]) -> bool:
-    return all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in cells)
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
-def _check_readme(sheet: Any, result: ParsedWorkbook, problems: Problems) -> None:
+def _padded(cells: Sequence[Any], width: int) -> Sequence[Any]:
+    """The first `width` cells of a row, empty cells added up to it (as openpyxl gives them)."""
+    if len(cells) == width:
+        return cells
+    return [*cells[:width], *([None] * (width - len(cells)))]
+
+
+_EXACT_FLOAT = 2**53
+# A number written in plain digits, without trailing zeros, that fits a report's figure:
+# FieldReader.decimal accepts it and returns exactly Decimal(text).
+_FITTING_NUMBER = re.compile(
+    rf"(?!-0\Z)-?(?:0|[1-9]\d{{0,{VALUE_MAX_DIGITS - VALUE_PLACES - 1}}})"
+    rf"(?:\.\d{{0,{VALUE_PLACES - 1}}}[1-9])?"
+)
+
+
+def _raw(value: Any) -> Raw:
+    """A cell value as a Raw, as `planxlsx.cell_raw` makes it, quick for the common kinds.
+
+    calamine gives every number as a float and an empty cell as "": a whole float is written
+    without ".0" (openpyxl gives those as int), "" is an empty cell. calamine gives a date
+    without time as a date, openpyxl as midnight of that day.
+    """
+    kind = type(value)
+    if kind is str:
+        return Raw("text", value[1:] if value.startswith("'") else value) if value else NULL
+    if kind is float:
+        if value.is_integer() and -_EXACT_FLOAT < value < _EXACT_FLOAT:
+            return Raw("number", str(int(value)))
+        return Raw("number", repr(value))
+    if kind is _Formula:
+        return cell_raw(value, "f")
+    if kind is _ErrorValue:
+        return cell_raw(value, "e")
+    if kind is dt.date:
+        return cell_raw(dt.datetime.combine(value, dt.time()), None)
+    return cell_raw(value, None)
+
+
+def _check_readme(
+    rows: Iterable[Sequence[Any]], result: ParsedWorkbook, problems: Problems
+) -> None:
     """The hidden 说明 sheet: the format must be ours, the header must match its checksum."""
-    sheet.reset_dimensions()
     values: dict[str, tuple[str, int]] = {}
-    for number, cells in enumerate(sheet.iter_rows(max_col=2), start=1):
+    for number, row in enumerate(rows, start=1):
         if number > 20:
             break
-        if len(cells) < 2 or cells[1].data_type == "f":
+        cells = _padded(row, 2)
+        if type(cells[1]) is _Formula:
             continue
-        label = _plain_text(cells[0].value)
+        label = _plain_text(cells[0])
         if label in (README_FORMAT, README_VERSION, README_CHECKSUM):
-            values[label] = (_plain_text(cells[1].value), number)
+            values[label] = (_plain_text(cells[1]), number)
     fmt = values.get(README_FORMAT)
     if fmt and fmt[0] != FORMAT_NAME:
         problems.add(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Iterator
@@ -491,6 +492,162 @@ def test_xml_entities_are_refused_by_defusedxml(entry: Any) -> None:
     one_problem(problems_of(entry, data), "XML that is refused")
 
 
+# --- the two readers ---------------------------------------------------------------------------
+def read_both(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """The workbook as calamine reads it, then as openpyxl does (calamine refused)."""
+    fast = px.read_workbook(data, max_bytes=1 << 30)
+    with monkeypatch.context() as patch:
+        patch.setattr(spreadsheets, "values_readable", lambda _data: False)
+        slow = px.read_workbook(data, max_bytes=1 << 30)
+    return fast, slow
+
+
+def test_calamine_reads_numbers_text_and_blanks_as_openpyxl(
+    entry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a filled template with every kind of cell a unit may type
+    data = fill(
+        template(entry),
+        {
+            "A01": {"value": 75.5, "last_year_value": -60, "narrative": "  按序时推进 "},
+            "A03": {"value": "12,5", "last_year_value": 0.0001, "narrative": "'=1+1 是文字"},
+            "A05": {"value": True, "last_year_value": 1234567890123456, "narrative": "x"},
+        },
+    )
+
+    def extra_rows(wb: Any) -> None:
+        ws = wb[px.SHEET_ENTRY]
+        ws.append(["A04", "", "", "", dt.date(2022, 9, 30), dt.datetime(2022, 9, 30, 8), ""])
+        ws.append([" A06 ", None, None, None, 1e-05, 10**17, None])
+        ws.append(["A07", None, None, None, None, None, None])  # an empty row
+        ws.append([None, None, None, None, 3, None, None])  # a figure without a code
+
+    data = edit(data, extra_rows)
+    assert spreadsheets.values_readable(data)
+    # when both readers read it, then they agree on everything, problems included
+    fast, slow = read_both(data, monkeypatch)
+    assert fast == slow
+    rows = {r.code: r for r in fast.rows}
+    assert (rows["A01"].value, rows["A01"].last_year_value) == (Decimal("75.5"), -60)
+    assert rows["A01"].narrative == "按序时推进"
+    assert rows["A03"].narrative == "=1+1 是文字" and rows["A03"].value is None
+    assert rows["A03"].last_year_value == Decimal("0.0001")
+    assert rows["A05"].last_year_value == 1234567890123456
+    assert fast.blank_rows == 1  # A07
+    problems = [str(p) for p in fast.problems]
+    one_problem(problems, "“12,5” is not a number")
+    one_problem(problems, "“TRUE” is not a number")
+    one_problem(problems, "“2022-09-30T00:00:00” is not a number")
+    one_problem(problems, "“2022-09-30T08:00:00” is not a number")
+    one_problem(problems, "too many decimal places")
+    one_problem(problems, "is too large")
+    one_problem(problems, "This field is required")  # the figure without a code
+    assert fast.header["period"] == "2022Q3"
+
+
+def test_merged_cells_and_renamed_columns_read_alike(
+    entry: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = fill(template(entry), GOOD)
+
+    def damage(wb: Any) -> None:
+        ws = wb[px.SHEET_ENTRY]
+        ws.merge_cells("E8:F8")
+        ws[f"C{px.HEADER_ROW}"] = "单位"
+        ws["A20"] = "A01"  # a second row for A01
+        ws["G20"] = "again"
+
+    data = edit(data, damage)
+    fast, slow = read_both(data, monkeypatch)
+    assert fast == slow
+    problems = [str(p) for p in fast.problems]
+    one_problem(problems, "Merged cells E8:F8")
+    one_problem(problems, "Unknown column “单位”")
+    one_problem(problems, "A01 has a second row (first on row 7)")
+
+
+def _cells_at(*cells: tuple[str, Any]) -> bytes:
+    """A template-like workbook with a few more cells."""
+    wb = load_workbook(io.BytesIO(_plain_template()))
+    for ref, value in cells:
+        wb[px.SHEET_ENTRY][ref] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _plain_template() -> bytes:
+    header = px.TemplateHeader(
+        "T01", "东城镇", "2022Q3", "2022年第三季度", "p", "方案", "2022-10-08"
+    )
+    return px.write_template(header, [px.TemplateRow("A01", "税收", "万元", Decimal(1), "")])
+
+
+def test_what_calamine_would_misread_goes_to_openpyxl() -> None:
+    assert spreadsheets.values_readable(_plain_template())
+    # a formula (calamine gives its cached result), an error cell (calamine: empty), an
+    # ISO date cell, a cell beyond column P or beyond the row limit (calamine allocates the
+    # whole grid up to it: A1 and XFD1048576 would be 17 billion cells)
+    assert not spreadsheets.values_readable(_cells_at(("E7", "=1+1")))
+    assert not spreadsheets.values_readable(_cells_at(("E7", "#N/A")))
+    assert not spreadsheets.values_readable(_cells_at(("Q7", 1)))
+    assert not spreadsheets.values_readable(_cells_at(("XFD1048576", 1)))
+    row = spreadsheets.VALUES_MAX_ROW
+    assert spreadsheets.values_readable(_cells_at((f"P{row}", 1)))
+    assert not spreadsheets.values_readable(_cells_at((f"A{row + 1}", 1)))
+
+
+def test_error_cells_and_far_cells_are_still_read(entry: Any) -> None:
+    data = fill(template(entry), GOOD | {"A01": {"value": "#N/A"}})
+    problem = one_problem(problems_of(entry, data), "error value (#N/A)")
+    assert f"row {rows_of(data)['A01']}, 本期累计完成值 (E)" in problem
+
+    def far(wb: Any) -> None:
+        wb[px.SHEET_ENTRY]["XFD7"] = "a note far to the right"
+
+    far_away = edit(fill(template(entry), GOOD), far)
+    assert not spreadsheets.values_readable(far_away)
+    assert run(entry, far_away).created == 3
+
+
+def test_calamine_expands_no_entities() -> None:
+    # the prolog check refuses the part before any reader runs; calamine alone would not
+    # expand the entity either (nor read the external one): it fails on it
+    with zipfile.ZipFile(io.BytesIO(_plain_template())) as source:
+        members = {i.filename: source.read(i) for i in source.infolist()}
+    xml = members["xl/worksheets/sheet1.xml"]
+    start = xml.index(b"<worksheet")
+    members["xl/worksheets/sheet1.xml"] = (
+        xml[:start]
+        + b'<!DOCTYPE worksheet [<!ENTITY lol "LOLLOL"><!ENTITY ext SYSTEM "file:///etc/passwd">]>'
+        + xml[start:].replace(b"<t>A01</t>", b"<t>&lol;&ext;</t>", 1)
+    )
+    data = _zip(members)
+    parsed = px.read_workbook(data, max_bytes=1 << 30)
+    assert any("XML that is refused" in p.message for p in parsed.problems)
+    book = spreadsheets.open_values_workbook(data)
+    with pytest.raises(Exception, match="entity"):
+        book.get_sheet_by_name(px.SHEET_ENTRY).to_python()
+
+
+def test_obligations_of_one_unit_load_only_its_own(entry: Any) -> None:
+    from kaoping.plans.models import UnitGroup
+    from kaoping.tracking.obligations import obligations, owed_indicator_ids
+
+    group = UnitGroup.objects.create(plan=entry.plan, code="towns", name="乡镇组")
+    group.units.set([entry.town_a, entry.town_b])
+    shared = IndicatorFactory(plan=entry.plan, parent=entry.category, code="A09", order=9)
+    shared.groups.add(group)
+    for unit in (entry.town_a, entry.town_b):
+        everyone = [o for o in obligations(entry.plan) if o.unit == unit]
+        mine = obligations(entry.plan, units=[unit])
+        assert mine == everyone
+        assert [o.unit.path for o in mine] == [o.unit.path for o in everyone]
+        assert owed_indicator_ids(entry.plan, unit) == {o.indicator.pk for o in mine}
+    assert "A09" in {o.indicator.code for o in obligations(entry.plan, units=[entry.town_b])}
+    assert obligations(entry.plan, units=[]) == []
+
+
 # --- command line -------------------------------------------------------------------------------
 def test_commands_write_a_template_and_import_it(entry: Any, tmp_path: Path) -> None:
     target = tmp_path / "t.xlsx"
@@ -552,3 +709,54 @@ def test_queries_do_not_grow_with_the_rows(entry: Any) -> None:
     # and an update of all of them is as cheap
     again = imported({f"B{n:03d}": {"value": n + 1} for n in range(100)})
     assert again <= small + 4
+
+
+def test_a_large_workbook_in_one_pass(entry: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given 3,000 more indicators town A reports on, and their template filled in
+    leaves = Indicator.objects.bulk_create(
+        [
+            Indicator(
+                plan=entry.plan,
+                parent=entry.category,
+                code=f"L{n:04d}",
+                name=f"指标{n}",
+                level=2,
+                order=100 + n,
+                kind=Indicator.Kind.QUANTITATIVE,
+                frequency=Indicator.Frequency.QUARTERLY,
+            )
+            for n in range(3000)
+        ]
+    )
+    from kaoping.plans.models import Assignment
+
+    Assignment.objects.bulk_create(
+        [Assignment(indicator=i, lead_unit=entry.town_a) for i in leaves]
+    )
+    data = template(entry)
+    rows = rows_of(data)
+
+    def figures(wb: Any) -> None:
+        ws = wb[px.SHEET_ENTRY]
+        for n in range(3000):
+            ws[f"{COLUMN['value']}{rows[f'L{n:04d}']}"] = n + 0.25
+            ws[f"{COLUMN['last_year_value']}{rows[f'L{n:04d}']}"] = n
+
+    data = edit(data, figures)
+    assert spreadsheets.values_readable(data)
+    # when it is imported, then every row is a draft, in a few queries
+    with CaptureQueriesContext(connection) as queries:
+        result = run(entry, data)
+    assert (result.created, result.blank) == (3000, 3)
+    assert len(queries) < 40
+    report = ProgressReport.objects.get(indicator__code="L2999")
+    assert (report.value, report.last_year_value, report.period) == (
+        Decimal("2999.25"),
+        2999,
+        "2022Q3",
+    )
+    assert report.source == "excel:" + result.sha256 and report.created_by == entry.reporter
+    assert AuditEvent.objects.filter(action="progress.import").count() == 1

@@ -9,20 +9,22 @@ Nothing is written if anything is wrong, and every problem is reported, located.
 Re-importing the same content changes nothing; a report that is submitted or approved is never
 touched (a row that differs from it is an error: it needs a return or a correction).
 
-Writes are bulk (one query per 500 rows) and reads are one query per table, so a file of
-100,000 rows stays feasible; one audit event records each import with its counts, instead of
-one change record per report.
+Writes are bulk (COPY on PostgreSQL, a prepared statement executed for batches of 5,000 rows
+on SQLite) and reads are one query per table, so a file of 100,000 rows imports in seconds;
+one audit event records each import with its counts, instead of one change record per
+report.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -35,7 +37,7 @@ from kaoping.org.models import Role, RoleGrant, Unit
 from kaoping.plans.models import Indicator, IndicatorTarget, Plan
 from kaoping.plans.planfile import Loc, Problem, Problems, sorted_problems
 from kaoping.tracking.models import ProgressReport
-from kaoping.tracking.obligations import REPORTING_KINDS, obligations, reporting_period
+from kaoping.tracking.obligations import REPORTING_KINDS, owed_indicator_ids, reporting_period
 from kaoping.tracking.progress_xlsx import (
     COLUMN_BY_KEY,
     SHEET_ENTRY,
@@ -54,7 +56,7 @@ IMPORT_ROLES = frozenset({Role.OFFICE, Role.REPORTER, Role.UNIT_HEAD})
 EDITABLE_STATUSES = frozenset({ProgressReport.Status.DRAFT, ProgressReport.Status.RETURNED})
 # Indicators whose progress is a figure; the others (qualitative, milestones) are narrated.
 VALUE_KINDS = frozenset({Indicator.Kind.QUANTITATIVE, Indicator.Kind.GROWTH, Indicator.Kind.SHARE})
-BATCH_SIZE = 500
+BATCH_SIZE = 5000  # rows per batch written (COPY on PostgreSQL, a prepared INSERT else)
 DEFAULT_MAX_WORKBOOK_BYTES = 10 * 1024 * 1024
 
 
@@ -132,6 +134,30 @@ def reporting_plans(*, unit: Unit, period: Period) -> list[Plan]:
 
 
 # --- what is due --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Indicator:
+    """What an import and a template use of an indicator, read as plain values: a plan of
+    100,000 indicators loads in a fraction of the time its model instances take."""
+
+    pk: int
+    parent_id: int | None
+    code: str
+    name: str
+    order: int
+    kind: str
+    frequency: str
+    unit_of_measure: str
+    target: Decimal | None
+    target_text: str
+    baseline: Decimal | None
+
+    def get_frequency_display(self) -> str:
+        return str(dict(Indicator.Frequency.choices).get(self.frequency, self.frequency))
+
+
+_INDICATOR_FIELDS = tuple(f.name for f in fields(_Indicator) if f.name != "pk")
+
+
 @dataclass
 class _Due:
     """A plan's indicators for one unit and period: what is owed, and in which own period."""
@@ -139,7 +165,7 @@ class _Due:
     plan: Plan
     unit: Unit
     period: Period
-    indicators: dict[str, Indicator] = field(default_factory=dict)  # every one of the plan
+    indicators: dict[str, _Indicator] = field(default_factory=dict)  # every one of the plan
     owed: set[int] = field(default_factory=set)  # indicator ids the unit reports on at all
     due: dict[int, str] = field(default_factory=dict)  # indicator id → its reporting period
     targets: dict[int, IndicatorTarget] = field(default_factory=dict)
@@ -148,22 +174,30 @@ class _Due:
     @classmethod
     def load(cls, *, plan: Plan, unit: Unit, period: Period) -> _Due:
         state = cls(plan, unit, period)
-        for indicator in plan.indicators.all():
+        by_id: dict[int, _Indicator] = {}
+        for values in plan.indicators.order_by().values_list("pk", *_INDICATOR_FIELDS):
+            indicator = _Indicator(*values)
             state.indicators[indicator.code] = indicator
+            by_id[indicator.pk] = indicator
             if indicator.parent_id:
                 state.parents.add(indicator.parent_id)
-        for obligation in obligations(plan, units=[unit]):
-            state.owed.add(obligation.indicator.pk)
-            own = reporting_period(obligation.indicator, period)
+        state.owed = owed_indicator_ids(plan, unit)
+        # The own period depends on the frequency only: one reporting_period per frequency.
+        own_periods: dict[str, Period | None] = {}
+        for pk in state.owed:
+            frequency = by_id[pk].frequency
+            if frequency not in own_periods:
+                own_periods[frequency] = reporting_period(Indicator(frequency=frequency), period)
+            own = own_periods[frequency]
             if own is not None:
-                state.due[obligation.indicator.pk] = str(own)
+                state.due[pk] = str(own)
         state.targets = {
             t.indicator_id: t
             for t in IndicatorTarget.objects.filter(unit=unit, indicator__plan=plan)
         }
         return state
 
-    def due_indicators(self) -> list[Indicator]:
+    def due_indicators(self) -> list[_Indicator]:
         """The indicators due, in the plan's order."""
         by_id = {i.pk: i for i in self.indicators.values()}
         return sorted((by_id[pk] for pk in self.due), key=lambda i: (i.order, i.code))
@@ -172,15 +206,16 @@ class _Due:
         """The unit's current reports on the due indicators, by (indicator id, period)."""
         qs = ProgressReport.objects.filter(
             unit=self.unit,
-            indicator_id__in=list(self.due),
+            indicator__plan=self.plan,  # not a list of every due indicator's id
             period__in=set(self.due.values()),
             is_current=True,
         )
         if lock:
-            qs = qs.select_for_update()
-        return {(r.indicator_id, r.period): r for r in qs}
+            qs = qs.select_for_update(of=("self",))
+        due = self.due
+        return {(r.indicator_id, r.period): r for r in qs if due.get(r.indicator_id) == r.period}
 
-    def allows_negative(self, indicator: Indicator) -> bool:
+    def allows_negative(self, indicator: _Indicator) -> bool:
         """Negative figures only where the plan's own figures are negative (a loss, a fall)."""
         target = self.targets.get(indicator.pk)
         figures = [indicator.target, indicator.baseline]
@@ -188,7 +223,7 @@ class _Due:
             figures += [target.target, target.baseline]
         return any(value is not None and value < 0 for value in figures)
 
-    def target_of(self, indicator: Indicator) -> Decimal | None:
+    def target_of(self, indicator: _Indicator) -> Decimal | None:
         target = self.targets.get(indicator.pk)
         if target is not None and target.target is not None:
             return target.target
@@ -410,11 +445,11 @@ def _same(report: ProgressReport, row: EntryRow) -> bool:
     )
 
 
-def _check_row(row: EntryRow, due: _Due, problems: Problems) -> Indicator | None:
+def _check_row(row: EntryRow, due: _Due, problems: Problems) -> _Indicator | None:
     """The row's indicator if the unit owes it now and the figures fit it; else problems."""
     if not row.code or "code" in row.bad:
         return None  # reported while reading
-    code_loc = row.where["code"]
+    code_loc = row.loc("code")
     indicator = due.indicators.get(row.code)
     if indicator is None:
         problems.add(
@@ -459,18 +494,16 @@ def _check_row(row: EntryRow, due: _Due, problems: Problems) -> Indicator | None
         return None  # a cell could not be read: reported already
     ok = True
     if indicator.kind in VALUE_KINDS and row.value is None:
-        problems.add(row.where["value"], _("A value is required for this indicator."))
+        problems.add(row.loc("value"), _("A value is required for this indicator."))
         ok = False
     if indicator.kind not in VALUE_KINDS and row.value is None and not row.narrative:
-        problems.add(
-            row.where["narrative"], _("Describe the progress of this indicator (进展情况).")
-        )
+        problems.add(row.loc("narrative"), _("Describe the progress of this indicator (进展情况)."))
         ok = False
     if not due.allows_negative(indicator):
         for key, value in (("value", row.value), ("last_year_value", row.last_year_value)):
             if value is not None and value < 0:
                 problems.add(
-                    row.where[key], _("Must not be negative (now %(value)s).") % {"value": value}
+                    row.loc(key), _("Must not be negative (now %(value)s).") % {"value": value}
                 )
                 ok = False
     return indicator if ok else None
@@ -501,7 +534,7 @@ def _apply(
         rows=len(parsed.rows),
         blank=parsed.blank_rows,
     )
-    creates: list[tuple[Indicator, str, EntryRow]] = []
+    creates: list[tuple[_Indicator, str, EntryRow]] = []
     updates: list[tuple[ProgressReport, EntryRow]] = []
     from_this_file = 0
     for row in parsed.rows:
@@ -519,7 +552,7 @@ def _apply(
             updates.append((report, row))
         elif report.status == ProgressReport.Status.APPROVED:
             problems.add(
-                row.where["code"],
+                row.loc("code"),
                 _(
                     "The report on %(code)s for %(period)s is approved and locked; "
                     "submit a correction instead."
@@ -528,7 +561,7 @@ def _apply(
             )
         else:
             problems.add(
-                row.where["code"],
+                row.loc("code"),
                 _(
                     "The report on %(code)s for %(period)s is %(status)s and under "
                     "review; ask for it to be returned before changing it."
@@ -547,7 +580,7 @@ def _apply(
         )
     if problems:
         raise ProgressImportError(sorted_problems(problems, SHEET_ORDER))
-    _write(actor=actor, unit=unit, creates=creates, updates=updates, source=source)
+    _write(actor=actor, unit=unit, plan=plan, creates=creates, updates=updates, source=source)
     result.created, result.updated = len(creates), len(updates)
     result.already_imported = not result.changed and from_this_file == result.rows
     audit_event(
@@ -575,44 +608,53 @@ def _write(
     *,
     actor: Any,
     unit: Unit,
-    creates: list[tuple[Indicator, str, EntryRow]],
+    plan: Plan,
+    creates: list[tuple[_Indicator, str, EntryRow]],
     updates: list[tuple[ProgressReport, EntryRow]],
     source: str,
 ) -> None:
-    """Create and update the drafts in bulk (the caller checked every one may be written)."""
+    """Create and update the drafts (the caller checked every one may be written).
+
+    New rows go in by COPY on PostgreSQL, else by one prepared INSERT executed for a batch of
+    rows (updates likewise by a prepared UPDATE), not bulk_create: bulk_create builds each
+    value's SQL in Python, which cost four fifths of a 100,000-row import. The values are
+    prepared by the model's own fields.
+    """
     author = actor if actor is not None and actor.is_authenticated else None
+    connection = connections[router.db_for_write(ProgressReport)]
     if creates:
         versions = {
             (r["indicator_id"], r["period"]): r["last"]
             for r in ProgressReport.objects.filter(
-                unit=unit,
-                indicator_id__in={i.pk for i, _p, _r in creates},
-                period__in={p for _i, p, _r in creates},
+                unit=unit, indicator__plan=plan, period__in={p for _i, p, _r in creates}
             )
             .values("indicator_id", "period")
             .annotate(last=Max("version"))
         }
-        ProgressReport.objects.bulk_create(
-            [
-                ProgressReport(
-                    indicator=indicator,
-                    unit=unit,
-                    period=own_period,
-                    version=versions.get((indicator.pk, own_period), 0) + 1,
-                    is_current=True,
-                    status=ProgressReport.Status.DRAFT,
-                    value=row.value,
-                    last_year_value=row.last_year_value,
-                    narrative=row.narrative,
-                    source=source,
-                    created_by=author,
-                )
-                for indicator, own_period, row in creates
-            ],
-            batch_size=BATCH_SIZE,
+        template = ProgressReport(
+            unit=unit,
+            is_current=True,
+            status=ProgressReport.Status.DRAFT,
+            source=source,
+            created_by=author,
         )
+        rows = (
+            (
+                indicator.pk,
+                own_period,
+                versions.get((indicator.pk, own_period), 0) + 1,
+                row.value,
+                row.last_year_value,
+                row.narrative,
+            )
+            for indicator, own_period, row in creates
+        )
+        _insert_many(connection, template, rows)
     if updates:
         now = timezone.now()
+        by_name = {f.attname: f for f in ProgressReport._meta.concrete_fields}
+        changed = ("value", "last_year_value", "narrative", "source", "row_version", "updated_at")
+        params = []
         for report, row in updates:
             report.value = row.value
             report.last_year_value = row.last_year_value
@@ -620,8 +662,68 @@ def _write(
             report.source = source
             report.row_version += 1
             report.updated_at = now
-        ProgressReport.objects.bulk_update(
-            [report for report, _row in updates],
-            ["value", "last_year_value", "narrative", "source", "row_version", "updated_at"],
-            batch_size=BATCH_SIZE,
+            params.append(
+                [
+                    by_name[name].get_db_prep_save(getattr(report, name), connection)
+                    for name in changed
+                ]
+                + [report.pk]
+            )
+        quote = connection.ops.quote_name
+        # Identifiers from the model's meta, every value a parameter.
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+            quote(ProgressReport._meta.db_table),
+            ", ".join(f"{quote(str(by_name[name].column))} = %s" for name in changed),
+            quote(str(ProgressReport._meta.pk.column)),
         )
+        with connection.cursor() as cursor:
+            for start in range(0, len(params), BATCH_SIZE):
+                cursor.executemany(sql, params[start : start + BATCH_SIZE])
+
+
+_ROW_FIELDS = ("indicator_id", "period", "version", "value", "last_year_value", "narrative")
+
+
+def _insert_many(
+    connection: Any, template: ProgressReport, rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """Insert reports: the template's values prepared once, each row's `_ROW_FIELDS` in place
+    of the template's (figures prepared by their field; ids, periods and text need not be)."""
+    columns = [f for f in ProgressReport._meta.concrete_fields if not f.primary_key]
+    base = [f.get_db_prep_save(f.pre_save(template, True), connection) for f in columns]
+    at = [next(i for i, f in enumerate(columns) if f.attname == name) for name in _ROW_FIELDS]
+    figure, last_year_figure = (columns[i] for i in at[3:5])
+    quote = connection.ops.quote_name
+    table = quote(ProgressReport._meta.db_table)
+    names = ", ".join(quote(str(f.column)) for f in columns)
+    # Identifiers from the model's meta, every value a parameter.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        table, names, ", ".join(["%s"] * len(columns))
+    )
+
+    def flush(cursor: Any, batch: list[list[Any]]) -> None:
+        if connection.vendor == "postgresql":
+            # COPY: the rows stream in one command, values adapted by psycopg.
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for values in batch:
+                    copy.write_row(values)
+        else:  # SQLite runs the prepared statement for each row in C
+            cursor.executemany(sql, batch)
+
+    indicator_at, period_at, version_at, value_at, last_year_at, narrative_at = at
+    batch: list[list[Any]] = []
+    with connection.cursor() as cursor:
+        for indicator_id, period, version, value, last_year, narrative in rows:
+            values = base.copy()
+            values[indicator_at] = indicator_id
+            values[period_at] = period
+            values[version_at] = version
+            values[value_at] = figure.get_db_prep_save(value, connection)
+            values[last_year_at] = last_year_figure.get_db_prep_save(last_year, connection)
+            values[narrative_at] = narrative
+            batch.append(values)
+            if len(batch) == BATCH_SIZE:
+                flush(cursor, batch)
+                batch = []
+        if batch:
+            flush(cursor, batch)
