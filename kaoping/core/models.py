@@ -39,7 +39,7 @@ class JobRun(models.Model):
     )
     args = models.JSONField(_("arguments"), default=list, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    attempts = models.PositiveIntegerField(_("tries"), default=0)
     requeues = models.PositiveIntegerField(_("times queued again"), default=0)
     worker = models.CharField(_("worker"), max_length=200, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('key', models.CharField(help_text="The queued task's id, or a periodic job's day.", max_length=100, verbose_name='key')),
                 ('args', models.JSONField(blank=True, default=list, verbose_name='arguments')),
                 ('state', models.CharField(choices=[('running', 'Running'), ('done', 'Done'), ('retrying', 'Failed, will retry'), ('requeued', 'Worker lost, queued again'), ('failed', 'Failed')], max_length=10, verbose_name='state')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
+                ('attempts', models.PositiveIntegerField(default=0, verbose_name='tries')),
                 ('requeues', models.PositiveIntegerField(default=0, verbose_name='times queued again')),
                 ('worker', models.CharField(blank=True, max_length=200, verbose_name='worker')),
                 ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
