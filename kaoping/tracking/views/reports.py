@@ -9,6 +9,7 @@ back from the service as a message on the report's page.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -543,6 +544,46 @@ def _queue_export(request: HttpRequest, queue: Any, fmt: str) -> HttpResponse:
     )
 
 
+# A page of the queue links each report three ways; each URL is reversed once per page with
+# this number in the place of the report's key, then filled in per row (reversing is slow
+# next to the rest of a row).
+_PK_PLACEHOLDER = 2147483647
+
+
+def _pk_url(name: str) -> Callable[[int], str]:
+    head, _sep, tail = reverse(name, args=[_PK_PLACEHOLDER]).partition(str(_PK_PLACEHOLDER))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _queue_rows(user: Any, reports: Iterable[ProgressReport]) -> list[dict[str, Any]]:
+    """Each report of a queue page with what its row shows: its links, its status label
+    (translated once per page: `get_status_display` translates every choice per call), and
+    whether the user approves it here, at the unit head's step or at the office's."""
+    detail = _pk_url("tracking:report_detail")
+    approve = {
+        "unit": _pk_url("tracking:report_unit_approve"),
+        "office": _pk_url("tracking:report_office_approve"),
+    }
+    labels = {value: str(label) for value, label in ProgressReport.Status.choices}
+    rows = []
+    for report in reports:
+        unit_review = selectors.can_unit_review(user, report)
+        office_review = selectors.can_office_review(user, report)
+        step = "unit" if unit_review else "office" if office_review else ""
+        rows.append(
+            {
+                "report": report,
+                "unit_review": unit_review,
+                "office_review": office_review,
+                "review": bool(step),
+                "detail_url": detail(report.pk),
+                "approve_url": approve[step](report.pk) if step else "",
+                "status_label": labels.get(report.status, report.status),
+            }
+        )
+    return rows
+
+
 @require_safe
 @roles_required(REPORT_REVIEW_ROLES)
 def review_queue(request: HttpRequest) -> HttpResponse:
@@ -561,14 +602,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if fmt:
         return _queue_export(request, queue, fmt)
     page = Paginator(queue, PER_PAGE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "report": r,
-            "unit_review": selectors.can_unit_review(user, r),
-            "office_review": selectors.can_office_review(user, r),
-        }
-        for r in page.object_list
-    ]
+    rows = _queue_rows(user, page.object_list)
     return render(
         request,
         "tracking/review_queue.html",
@@ -582,7 +616,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": list(QUEUE_STATUS_LABELS.items()),
             "filtered": bool(unit or period or status),
-            "can_bulk": any(row["unit_review"] or row["office_review"] for row in rows),
+            "can_bulk": any(row["review"] for row in rows),
+            "next_path": request.get_full_path(),
             "today": _today(),
         },
     )
