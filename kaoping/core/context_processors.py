@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The menu entries for the signed-in user's roles (see kaoping.org.navigation)."""
+    """The menu entries for the signed-in user's roles (see kaoping.org.navigation), and the
+    menu bar's entries rendered (`nav_menu_html`, the same for every user with these roles)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "nav_menu": []}
+        return {"nav_items": [], "nav_menu": [], "nav_menu_html": ""}
     from kaoping.org.navigation import menu_for, menu_tree_for
 
-    return {"nav_items": menu_for(user), "nav_menu": menu_tree_for(user)}
+    match = getattr(request, "resolver_match", None)
+    return {
+        "nav_items": menu_for(user),
+        "nav_menu": menu_tree_for(user),
+        "nav_menu_html": menu_html(
+            tuple(sorted(user.roles)),
+            match.view_name if match is not None else "",
+            get_language() or "",
+            get_script_prefix(),
+        ),
+    }
+
+
+@lru_cache(maxsize=1024)
+def menu_html(roles: tuple[str, ...], view_name: str, language: str, prefix: str) -> SafeString:
+    """The menu bar's entries for these roles on this page, rendered once per process: they
+    depend on nothing else (the menu is code; `language` and `prefix` are the ones active,
+    so that they key what was rendered under them). A page renders the menu in well under a
+    millisecond this way, against a few for the loop of entries and URL reversals."""
+    from kaoping.org.navigation import menu_tree_for
+
+    menu = []
+    for entry in menu_tree_for(SimpleNamespace(roles=frozenset(roles))):
+        items = [(item, item.is_active(view_name)) for item in getattr(entry, "items", [])]
+        menu.append((entry, entry.is_active(view_name), items))
+    return render_to_string("core/nav_menu.html", {"menu": menu})

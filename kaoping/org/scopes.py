@@ -31,6 +31,7 @@ def data_scope(user: Any) -> DataScope:
 
 def _compute_scope(user: Any) -> DataScope:
     grants = list(RoleGrant.objects.filter(user=user).select_related("unit"))
+    user._role_grants_cache = grants  # the account menu lists them (kaoping_ui.role_grants)
     roles = frozenset(grant.role for grant in grants)
     if user.is_superuser:
         return DataScope(everything=True, roles=roles)

@@ -490,3 +490,115 @@ def test_a_new_period_appears_in_the_selector(world, county, committed) -> None:
     with committed():
         make_result(world.indicator_a, world.town_a, "2022Q2", status="yellow", gap="-3")
     assert [str(p) for p in get(office, county)[0].context["periods"]] == [Q3, "2022Q2"]
+
+
+# --- the rendered overview ---------------------------------------------------------------------
+OVERVIEW_TEMPLATE = "tracking/dashboard_county_overview.html"
+
+
+def rendered(response: Any) -> list[str]:
+    return [t.name for t in response.templates]
+
+
+def links_to(response: Any, name: str) -> bool:
+    return f'href="{reverse(name)}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("who", [Role.OFFICE, Role.LEADER, Role.INSPECTOR])
+def test_the_cached_overview_is_the_page_rendered_afresh_for_each_role(
+    world, seeded, settings, who: str
+) -> None:
+    url = county_url(plan=seeded.plan.pk, period=Q3)
+    # the office warms the cache first (the inspector shares its scope, the leader does not)
+    get(world.client_for(Role.OFFICE), url)
+    client = world.client_for(who)
+    get(client, url)
+    cached, warm = get(client, url)
+    # served from the cache: the overview neither read nor rendered again
+    assert not overview_queries(warm)
+    assert OVERVIEW_TEMPLATE not in rendered(cached)
+    assert "tracking/dashboard_county.html" in rendered(cached)
+    settings.KAOPING_DASHBOARD_CACHE = False
+    fresh, cold = get(client, url)
+    assert overview_queries(cold) and OVERVIEW_TEMPLATE in rendered(fresh)
+    assert page_text(cached) == page_text(fresh)
+    # the links around it follow the user's own roles, cached or not
+    assert links_to(cached, "tracking:review_queue") == (who == Role.OFFICE)
+    assert links_to(cached, "plans:plan_list") == (who == Role.OFFICE)
+    assert links_to(cached, "tracking:notice_list")
+
+
+def test_role_links_in_the_overview_are_not_shared_by_a_scope(
+    world, county, settings, monkeypatch
+) -> None:
+    # given a role that opens the county overview but not the notices (none does today)
+    from kaoping.tracking.views import dashboards
+
+    monkeypatch.setattr(dashboards, "SUPERVISION_ROLES", frozenset({Role.OFFICE}))
+    notices = f'<a href="{reverse("tracking:notice_list")}" class="card'  # the notices' card
+    office = get(world.client_for(Role.OFFICE), county)[0]
+    # the inspector shares the office's scope, hence its payload, but not its rendered overview
+    inspector, captured = get(world.client_for(Role.INSPECTOR), county)
+    assert not overview_queries(captured)
+    assert OVERVIEW_TEMPLATE in rendered(inspector)
+    assert notices in office.content.decode()
+    assert notices not in inspector.content.decode()
+    again = get(world.client_for(Role.INSPECTOR), county)[0]
+    assert OVERVIEW_TEMPLATE not in rendered(again)
+    assert notices not in again.content.decode()
+    settings.KAOPING_DASHBOARD_CACHE = False
+    assert page_text(again) == page_text(get(world.client_for(Role.INSPECTOR), county)[0])
+
+
+def test_a_write_retires_the_rendered_overview(world, county, committed) -> None:
+    office = world.client_for(Role.OFFICE)
+    get(office, county)
+    cached = get(office, county)[0]
+    assert OVERVIEW_TEMPLATE not in rendered(cached) and kpi(cached, "red") == 1
+    figure = TrackingResult.objects.get(indicator=world.indicator_a)
+    figure.status, figure.gap = "green", D("1")
+    with committed():
+        figure.save()
+    after = get(office, county)[0]
+    assert OVERVIEW_TEMPLATE in rendered(after)
+    assert kpi(after, "red") == 0 and kpi(after, "green") == 2
+
+
+def test_a_language_switch_renders_the_other_language(world, county) -> None:
+    office = world.client_for(Role.OFFICE)
+    chinese = get(office, county)[0]
+    office.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = get(office, county)[0]
+    assert OVERVIEW_TEMPLATE in rendered(english)  # not the Chinese overview
+    assert "Projected to miss the target" in english.content.decode()
+    assert "Projected to miss the target" not in chinese.content.decode()
+    # and back: the Chinese one, from the cache
+    office.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    back = get(office, county)[0]
+    assert OVERVIEW_TEMPLATE not in rendered(back)
+    assert page_text(back) == page_text(chinese)
+
+
+def test_a_warm_request_reads_the_users_grants_once(world, county) -> None:
+    office = world.client_for(Role.OFFICE)
+    get(office, county)
+    _, warm = get(office, county)
+    # the account menu lists the grants the data scope has read (one query for them, one
+    # for the roles the permission check reads first)
+    grants = [q["sql"] for q in warm.captured_queries if 'FROM "org_rolegrant"' in q["sql"]]
+    assert len(grants) == 2, grants
+    # session, user, roles, grants, units of the scope (2), plans, data version
+    assert len(warm) <= 8, [q["sql"][:100] for q in warm.captured_queries]
+
+
+def test_the_menu_is_each_users_own_and_marks_the_page(world, county) -> None:
+    # rendered once per roles and page in a process: the office's menu never reaches the
+    # inspector, nor the dashboard's active entry another page
+    office = get(world.client_for(Role.OFFICE), county)[0]
+    inspector = get(world.client_for(Role.INSPECTOR), county)[0]
+    assert links_to(office, "plans:plan_list") and not links_to(inspector, "plans:plan_list")
+    dashboard = f'aria-current="page" href="{reverse("tracking:dashboard")}"'
+    assert dashboard in office.content.decode() and dashboard in inspector.content.decode()
+    catalogue = get(world.client_for(Role.OFFICE), reverse("plans:catalogue"))[0]
+    assert dashboard not in catalogue.content.decode()
+    assert f'aria-current="page" href="{reverse("plans:catalogue")}"' in catalogue.content.decode()

@@ -46,10 +46,15 @@ def nav_active(item: Any, request: HttpRequest) -> bool:
 
 @register.simple_tag
 def role_grants(user: Any) -> list[Any]:
-    """The user's role grants with their units, in one query (for the account menu)."""
+    """The user's role grants with their units, in one query at most (for the account menu)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(user.role_grants.select_related("unit").order_by("role"))
+    # The data scope of this request has read them already (kaoping.org.scopes); a change of
+    # roles drops the scope (kaoping.org.services._forget_roles), and with it this list.
+    loaded = getattr(user, "_role_grants_cache", None)
+    if loaded is not None and getattr(user, "_data_scope_cache", None) is not None:
+        return sorted(loaded, key=lambda grant: (grant.role, grant.pk))
+    return list(user.role_grants.select_related("unit").order_by("role", "pk"))
 
 
 @register.filter

@@ -9,6 +9,7 @@ page it came from; kaoping/static/kaoping/charts.js draws them.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -20,9 +21,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -625,23 +629,51 @@ def county(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     today = timezone.localdate()
     group = (request.GET.get("group") or "")[:40]  # a parent indicator's pk, or "all"
-    payload = dashboard_cache.cached(
-        chosen.cache_key(request, "county", period, today.isoformat(), group),
-        lambda: county_payload(user=user, plan=plan, period=period, today=today, yoy_group=group),
+    key = chosen.cache_key(request, "county", period, today.isoformat(), group)
+    # The overview's links that depend on the user's roles, not on the data scope: two users
+    # sharing a scope but not these roles must not share the rendered overview.
+    links = {
+        "notices_url": _if_role(user, SUPERVISION_ROLES, "tracking:notice_list"),
+        "explanations_url": _if_role(user, EXPLANATION_ROLES, "tracking:explanation_list"),
+    }
+
+    @functools.cache
+    def payload() -> CountyPayload:
+        found = dashboard_cache.cached(
+            key,
+            lambda: county_payload(
+                user=user, plan=plan, period=period, today=today, yoy_group=group
+            ),
+        )
+        found.overview.load_items = lambda: reads.items_at(user=user, plan=plan, period=period)
+        return found
+
+    def overview_context() -> dict[str, Any]:
+        overview = payload().overview
+        return {
+            "plan": plan,
+            "period": period,
+            "selection": context["selection"],
+            **links,
+            "overview": overview,
+            "yoy_group": overview.yoy.group.key if overview.yoy.group else "",
+            "status_chart": payload().status_chart,
+            "yoy_chart": payload().yoy_chart,
+            "lagging_chart": payload().lagging_chart,
+            "status_urls": payload().status_urls,
+            "misses_url": payload().misses_url,
+        }
+
+    # The rendered overview is cached beside the payload (same key and version, so retired
+    # with it): a warm request reads that one entry and renders only the page around it.
+    # The page's context still names the overview, read from the cache only if used.
+    fragment_key = None if key is None else f"{key}:html:{'|'.join(links.values())}"
+    html = dashboard_cache.cached(
+        fragment_key,
+        lambda: render_to_string("tracking/dashboard_county_overview.html", overview_context()),
     )
-    payload.overview.load_items = lambda: reads.items_at(user=user, plan=plan, period=period)
-    overview = payload.overview
-    context.update(
-        overview=overview,
-        yoy_group=overview.yoy.group.key if overview.yoy.group else "",
-        status_chart=payload.status_chart,
-        yoy_chart=payload.yoy_chart,
-        lagging_chart=payload.lagging_chart,
-        status_urls=payload.status_urls,
-        misses_url=payload.misses_url,
-        notices_url=_if_role(user, SUPERVISION_ROLES, "tracking:notice_list"),
-        explanations_url=_if_role(user, EXPLANATION_ROLES, "tracking:explanation_list"),
-    )
+    context.update(links, overview=SimpleLazyObject(lambda: payload().overview))
+    context["overview_html"] = mark_safe(html)  # noqa: S308 - our template's output, escaped there
     return render(request, "tracking/dashboard_county.html", context)
 
 
