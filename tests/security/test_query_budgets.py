@@ -22,6 +22,15 @@ from tests.security.page_walk import every_page, own_clients, routes
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _no_session_touch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session-expiry middleware saves the session once a minute of wall time (one more
+    query on whichever page comes then); every fetch is rolled back, so on a slow machine that
+    would be every page after the first minute. Counts must not depend on the clock."""
+    monkeypatch.setattr("kaoping.org.middleware._TOUCH_EVERY", 10**9)
+
+
 # Queries any page may make: session, user, role grants and scope, the navigation's
 # counters, then the page's own reads. The largest measured page makes 22.
 DEFAULT_BUDGET = 20
