@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import sqlite3
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
@@ -269,10 +270,27 @@ def database_down() -> Iterator[None]:
         ) as other:
             # Every server connection to the test database goes (this thread's, and the
             # live server's in the browser tests), as when the server restarts…
-            other.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+            killed = [
+                pid
+                for (pid,) in other.execute(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchall()
+            ]
+            for pid in killed:
+                other.execute("SELECT pg_terminate_backend(%s)", [pid])
+            # pg_terminate_backend only signals: on a loaded machine a backend can take a
+            # while to go, and a connection checked before it went would look usable after
+            # the block and die under the next test. Wait until they are all gone.
+            for _ in range(600):
+                left = other.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [killed]
+                ).fetchone()
+                if not left or not left[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                raise AssertionError(f"backends {killed} did not terminate")
         # …and does not come back: new connections are refused.
         connection.settings_dict["PORT"] = str(closed_port())
         try:
