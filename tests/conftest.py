@@ -44,6 +44,24 @@ class World:
         return client
 
 
+@pytest.fixture(autouse=True)
+def _no_dead_connection(request: pytest.FixtureRequest) -> None:
+    """Before a test on committed data, close a connection an earlier test's outage left dead.
+
+    The fault tests (tests/core/test_faults.py, tests/browser/test_faults.py) terminate every
+    backend of the PostgreSQL test database. The browser tests hold their own connection
+    (Playwright runs them in its own context, and Django keeps connections per context), so
+    the idle one of the other tests can be dead without anyone noticing until it is used.
+    """
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and not conn.is_usable():
+            conn.close()
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     county = make_unit("C01", "示范县", Unit.Kind.COUNTY)
