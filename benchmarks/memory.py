@@ -66,85 +66,16 @@ def _setup_django() -> None:
 
 def _setup(tmp: Path, units: int, towns: int, departments: int, seed: int) -> None:
     """The database and the workbook the measured children use."""
-    from decimal import Decimal
 
     from benchmarks.bulletin import generate_county
+    from benchmarks.progress_import import progress_plan_workbook
 
     generate_county(towns, departments, seed)
-    from kaoping.core.periods import Period
     from kaoping.org.models import Unit
-    from kaoping.plans.models import Assignment, Cycle, Indicator, Plan
-    from kaoping.tracking.progress_xlsx import TemplateHeader, TemplateRow, write_template
 
     county = Unit.objects.get(code="C001")
     unit = Unit.objects.get(code=PROGRESS_UNIT)
-    cycle = Cycle.objects.create(year=2023, name="2023年度")
-    plan = Plan.objects.create(
-        cycle=cycle,
-        owner=county,
-        code=PROGRESS_PLAN,
-        name="第1县2023年度考评方案",
-        kind=Plan.Kind.COUNTY,
-        status=Plan.Status.PUBLISHED,
-    )
-    top = Indicator.objects.create(
-        plan=plan,
-        code="1",
-        name="经济建设",
-        category=Indicator.Category.ECONOMIC,
-        kind=Indicator.Kind.QUALITATIVE,
-        scoring_rule=Indicator.ScoringRule.SUM_CHILDREN,
-        points=Decimal("100"),
-    )
-    leaves = Indicator.objects.bulk_create(
-        [
-            Indicator(
-                plan=plan,
-                parent=top,
-                code=f"1.{i}",
-                name=f"统计指标{i}",
-                level=2,
-                order=i,
-                category=Indicator.Category.ECONOMIC,
-                kind=Indicator.Kind.QUANTITATIVE,
-                unit_of_measure="万元",
-                target=Decimal(1000 + i % 997),
-                points=Decimal("0.01"),
-                frequency=Indicator.Frequency.QUARTERLY,
-            )
-            for i in range(1, units + 1)
-        ],
-        batch_size=2000,
-    )
-    Assignment.objects.bulk_create(
-        [Assignment(indicator=leaf, lead_unit=unit) for leaf in leaves], batch_size=2000
-    )
-    header = TemplateHeader(
-        unit_code=unit.code,
-        unit_name=unit.name,
-        period="2023Q3",
-        period_label=Period.parse("2023Q3").label(),
-        plan_code=plan.code,
-        plan_name=plan.name,
-        generated_at="2023-10-08 09:00:00",
-    )
-    data = write_template(
-        header,
-        [
-            TemplateRow(
-                code=leaf.code,
-                name=leaf.name,
-                unit_of_measure=leaf.unit_of_measure,
-                target=leaf.target,
-                target_text="",
-                value=Decimal(f"{700 + i % 613}.25"),
-                last_year_value=Decimal(f"{650 + i % 587}.5"),
-                narrative="",
-                allows_negative=False,
-            )
-            for i, leaf in enumerate(leaves)
-        ],
-    )
+    data = progress_plan_workbook(county, unit, year=2023, rows=units, code=PROGRESS_PLAN)
     (tmp / WORKBOOK).write_bytes(data)
     print(
         f"setup: 1 county ({towns} towns, {departments} departments), official run "

@@ -26,47 +26,28 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_ROWS = 100_000
 TARGET_SECONDS = 20.0
 
 
-def _child(rows: int, repeat: int) -> None:
-    """Runs inside the configured child process: build, write, time, print."""
-    import io
+def progress_plan_workbook(county: Any, unit: Any, *, year: int, rows: int, code: str) -> bytes:
+    """A published county plan of `year` whose `rows` quarterly indicators `unit` leads, and
+    its Q3 entry workbook with a figure and last year's figure in every row."""
     from decimal import Decimal
 
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from openpyxl import load_workbook
-    from python_calamine import CalamineWorkbook
-
     from kaoping.core.periods import Period
-    from kaoping.org.models import Unit
     from kaoping.plans.models import Assignment, Cycle, Indicator, Plan
-    from kaoping.tracking.models import ProgressReport
     from kaoping.tracking.progress_xlsx import TemplateHeader, TemplateRow, write_template
-    from kaoping.tracking.services.imports import progress_import
 
-    settings.KAOPING_MAX_UPLOAD_BYTES = settings.KAOPING_MAX_WORKBOOK_BYTES = 1 << 30
-    call_command("migrate", verbosity=0)
-    county = Unit.objects.add_root(
-        create_kwargs={"code": "C001", "name": "第1县人民政府", "kind": Unit.Kind.COUNTY}
-    )
-    unit = Unit.objects.add_child(
-        county,
-        create_kwargs={"code": "C001-D01", "name": "第1县统计局", "kind": Unit.Kind.DEPARTMENT},
-    )
-    cycle = Cycle.objects.create(year=2022, name="2022年度")
+    cycle = Cycle.objects.create(year=year, name=f"{year}年度")
     plan = Plan.objects.create(
         cycle=cycle,
         owner=county,
-        code="county-2022",
-        name="第1县2022年度考评方案",
+        code=code,
+        name=f"第1县{year}年度考评方案",
         kind=Plan.Kind.COUNTY,
         status=Plan.Status.PUBLISHED,
     )
@@ -105,11 +86,11 @@ def _child(rows: int, repeat: int) -> None:
     header = TemplateHeader(
         unit_code=unit.code,
         unit_name=unit.name,
-        period="2022Q3",
-        period_label=Period.parse("2022Q3").label(),
+        period=f"{year}Q3",
+        period_label=Period.parse(f"{year}Q3").label(),
         plan_code=plan.code,
         plan_name=plan.name,
-        generated_at="2022-10-08 09:00:00",
+        generated_at=f"{year}-10-08 09:00:00",
     )
     data = write_template(
         header,
@@ -128,6 +109,35 @@ def _child(rows: int, repeat: int) -> None:
             for i, leaf in enumerate(leaves)
         ],
     )
+    return data
+
+
+def _child(rows: int, repeat: int) -> None:
+    """Runs inside the configured child process: build, write, time, print."""
+    import io
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
+
+    from kaoping.org.models import Unit
+    from kaoping.tracking.models import ProgressReport
+    from kaoping.tracking.services.imports import progress_import
+
+    settings.KAOPING_MAX_UPLOAD_BYTES = settings.KAOPING_MAX_WORKBOOK_BYTES = 1 << 30
+    call_command("migrate", verbosity=0)
+    county = Unit.objects.add_root(
+        create_kwargs={"code": "C001", "name": "第1县人民政府", "kind": Unit.Kind.COUNTY}
+    )
+    unit = Unit.objects.add_child(
+        county,
+        create_kwargs={"code": "C001-D01", "name": "第1县统计局", "kind": Unit.Kind.DEPARTMENT},
+    )
+    data = progress_plan_workbook(county, unit, year=2022, rows=rows, code="county-2022")
     print(f"workbook: {rows} rows, {len(data) / 1e6:.2f} MB", flush=True)
 
     def read() -> int:
