@@ -354,22 +354,13 @@ def run(
     out: Callable[[str], None] = print,
 ) -> DashboardResult:
     """Generate a county, serve it, sign in, load the floor and the dashboard, print."""
+    from benchmarks.bulletin import child_env
+
     tmp = Path(tempfile.mkdtemp(prefix="kaoping-bench-dashboard-"))
     use_wrk = tool == "wrk" or (tool == "auto" and Path(WRK).exists())
     try:
         with _database(tmp) as (url, label):
-            env = {
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "benchmarks.dashboard_settings",
-                "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-                "KAOPING_DATA_DIR": str(tmp),
-                "KAOPING_DATABASE_URL": url,
-                "KAOPING_SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
-                "KAOPING_DEBUG": "false",
-                "KAOPING_SSL_REDIRECT": "false",
-                "KAOPING_SECURE_COOKIES": "false",
-                "KAOPING_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            }
+            env = child_env(tmp, url)
             started = time.perf_counter()
             _manage(env, "migrate", "-v0")
             summary = json.loads(
