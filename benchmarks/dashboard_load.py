@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import re
 import shutil
 import signal
@@ -32,12 +31,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 WRK = "/usr/bin/wrk"
@@ -106,27 +104,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _database(tmp: Path) -> Iterator[tuple[str, str]]:
-    """(URL, label) of a new, empty database; a PostgreSQL one is dropped afterwards."""
-    url = os.environ.get("KAOPING_DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        yield f"sqlite:///{tmp / 'bench.sqlite3'}", "SQLite"
-        return
-    import psycopg
-
-    name = f"kaoping_bench_{os.getpid()}"
-    parts = urlsplit(url)
-    with psycopg.connect(url, autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        con.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}")), "PostgreSQL"
-    finally:
-        with psycopg.connect(url, autocommit=True) as con:
-            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:
@@ -354,12 +331,12 @@ def run(
     out: Callable[[str], None] = print,
 ) -> DashboardResult:
     """Generate a county, serve it, sign in, load the floor and the dashboard, print."""
-    from benchmarks.bulletin import child_env
+    from benchmarks.bulletin import child_env, new_database
 
     tmp = Path(tempfile.mkdtemp(prefix="kaoping-bench-dashboard-"))
     use_wrk = tool == "wrk" or (tool == "auto" and Path(WRK).exists())
     try:
-        with _database(tmp) as (url, label):
+        with new_database(tmp, "dashboard") as (url, label):
             env = child_env(tmp, url)
             started = time.perf_counter()
             _manage(env, "migrate", "-v0")
