@@ -111,3 +111,15 @@ __all__ = [
     "make_unit",
     "user_with_role",
 ]
+
+
+def run_pending_bumps() -> None:
+    """Write the data versions the test's transaction has bumped so far, as its commit would
+    (kaoping.core.versions bumps after the commit, and a test's transaction never commits)."""
+    from django.db import connection
+
+    from kaoping.core.versions import _Bump
+
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _Bump) and not callback.written:
+            callback()

@@ -191,10 +191,13 @@ class User(AbstractUser):
 
     @property
     def roles(self) -> frozenset[str]:
-        """The roles this account holds (cached on the instance for the request)."""
+        """The roles this account holds (cached on the instance for the request, and read with
+        the data scope, which is cached across requests: kaoping.org.scopes)."""
         cached = getattr(self, "_roles_cache", None)
         if cached is None:
-            cached = frozenset(self.role_grants.values_list("role", flat=True))
+            from kaoping.org.scopes import data_scope
+
+            cached = data_scope(self).roles
             self._roles_cache = cached
         return cached
 

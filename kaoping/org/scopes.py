@@ -1,4 +1,11 @@
-"""Resolve a user's data scope from their role grants (roles combine by OR)."""
+"""Resolve a user's data scope from their role grants (roles combine by OR).
+
+A user's scope and grants are computed once per request (memoised on the user object) and
+kept across requests under the `access` data version (kaoping.core.versions): every write that
+could change a scope — role grants, units, portfolios — replaces that version after it
+commits, so a scope is never served from before such a write. A signed-in page thus reads its
+roles, grants and scope in one small query (the version) instead of four.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from typing import Any
 from django.db.models import Q
 
 from kaoping.core.scope import DataScope
+from kaoping.core.versions import access_cached
 from kaoping.org.models import Role, RoleGrant, Unit
 
 # Roles that see their anchor unit and everything below it.
@@ -24,9 +32,16 @@ def data_scope(user: Any) -> DataScope:
     cached = getattr(user, "_data_scope_cache", None)
     if cached is not None:
         return cached
-    scope = _compute_scope(user)
+    scope, grants = access_cached(user, "scope", lambda: _snapshot(user))
+    user._role_grants_cache = grants  # the account menu lists them (kaoping_ui.role_grants)
     user._data_scope_cache = scope
     return scope
+
+
+def _snapshot(user: Any) -> tuple[DataScope, list[RoleGrant]]:
+    scope = _compute_scope(user)
+    grants: list[RoleGrant] = user._role_grants_cache
+    return scope, grants
 
 
 def _compute_scope(user: Any) -> DataScope:

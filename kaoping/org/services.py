@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from kaoping.audit.services import audit_event, snapshot
 from kaoping.core.errors import ApplicationError, PermissionDeniedError
+from kaoping.core.versions import forget_access
 from kaoping.org.models import ADMIN_ROLES, Person, Region, Role, RoleGrant, Unit, User
 
 USER_SNAPSHOT_EXCLUDE = ("password", "password_history", "last_login", "groups", "user_permissions")
@@ -69,6 +70,7 @@ def _refuse_administrator_target(actor: Any, user: User) -> None:
 def _forget_roles(user: User) -> None:
     user.__dict__.pop("_roles_cache", None)
     user.__dict__.pop("_data_scope_cache", None)
+    forget_access(user)
 
 
 def _validated(password: str, user: User) -> None:

@@ -14,8 +14,8 @@ class TrackingConfig(AppConfig):
         import kaoping.tracking.jobs  # noqa: F401
         from kaoping.tracking import models, signals
 
-        # The dashboards' data versions: the model lives with its cache (kaoping.tracking.cache)
-        # and registers on import; every write that changes a dashboard bumps it.
+        # The data versions (kaoping.core.versions, imported by the signals' module, which
+        # registers the model): every write that changes a dashboard or a scope bumps one.
         signals.connect()
 
         auditlog.register(models.Task)

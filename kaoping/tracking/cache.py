@@ -1,121 +1,45 @@
 """Dashboards' computed data in Django's cache, invalidated by writes (issue 7).
 
-Every plan has a small **data version** in the database (`DataVersion`, one row per plan plus
-one `global` row): a random token that every write changing what the dashboards show
-replaces once its transaction commits (kaoping/tracking/signals.py wires the writes). A
-dashboard reads the plan's token and the global one in one query and looks its computed
-payload up under a key made of the page, the plan, the period, the user's data scope (the
-unit ids it selects, hashed), the language, the day and those tokens. A write changes the
-token, so the next read misses and recomputes; stale entries are never read again and expire.
-
-The version lives in the database, never only in the cache: without Redis each process has
-its own local-memory cache, and a token bumped by one process must be seen by all (with
-Redis the payloads are shared too). Tokens are random, not counters, so a row created again
-(a restored database, a rolled-back test) never meets a payload cached under an old value;
-a plan without a row (nothing written since this table existed) is not cached at all.
-
-Read-then-compute order matters: the token is read *before* the payload is computed, so a
-payload is always at least as new as the token it is stored under.
+Every plan has a **data version** (kaoping.core.versions: a row `plan:<pk>` plus the `global`
+row): a random token that every write changing what the dashboards show replaces once its
+transaction commits (kaoping/tracking/signals.py wires the writes). A dashboard reads the
+plan's token and the global one in one query and looks its computed payload up under a key
+made of the page, the plan, the period, the user's data scope (the unit ids it selects,
+hashed), the language, the day and those tokens. A write changes the token, so the next read
+misses and recomputes; stale entries are never read again and expire. A plan without a row
+(nothing written since the table existed) is not cached at all.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
+import zlib
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.db import models, transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 
+from kaoping.core import versions
+from kaoping.core.versions import ACCESS, GLOBAL, bump, enabled
 from kaoping.org.scopes import data_scope
 
 T = TypeVar("T")
 
-GLOBAL = "global"  # unit names and the tree: every plan's dashboards show them
 # Bump when a cached payload's shape changes: a shared (Redis) cache then ignores old ones.
 PAYLOAD_FORMAT = 1
 # How long an entry may stay unread (a bumped token leaves the old ones behind).
 DEFAULT_TIMEOUT = 3600
 
 
-class DataVersion(models.Model):
-    """The current data version of a plan (`plan:<pk>`) or of everything (`global`)."""
-
-    key = models.CharField(_("key"), max_length=40, primary_key=True)
-    token = models.CharField(_("token"), max_length=32)
-    changed_at = models.DateTimeField(_("changed at"))
-
-    class Meta:
-        app_label = "tracking"
-        verbose_name = _("data version")
-        verbose_name_plural = _("data versions")
-
-    def __str__(self) -> str:
-        return f"{self.key} {self.token[:8]}"
-
-
 def plan_key(plan_id: int) -> str:
     return f"plan:{plan_id}"
-
-
-# --- writes ----------------------------------------------------------------------------------
-class _Bump:
-    """The keys a transaction bumps, written once it commits (one upsert per transaction)."""
-
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-
-    def __call__(self) -> None:
-        _write(self.keys)
-
-
-def _write(keys: Iterable[str]) -> None:
-    """Give each key a new token (one upsert statement)."""
-    now = timezone.now()
-    rows = [
-        DataVersion(key=key, token=secrets.token_hex(16), changed_at=now) for key in sorted(keys)
-    ]
-    if rows:
-        DataVersion.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=["token", "changed_at"],
-        )
-
-
-def bump(keys: Iterable[str]) -> None:
-    """Give each key a new token once the current transaction commits (at once outside one).
-
-    After the commit, not inside the transaction: the token row would otherwise stay locked
-    until the commit, and a transaction locking it before the audit chain's head while another
-    locks them the other way round would deadlock (PostgreSQL). A reader between the commit and
-    the bump stores the new data under the old token, which the bump then retires; a process
-    dying in between leaves the old token until the next write or the entry's expiry.
-    """
-    wanted = set(keys)
-    if not wanted:
-        return
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        _write(wanted)
-        return
-    # Many writes in one atomic block (a loop of saves) bump once: join the bump already
-    # registered in this very block (Django drops the callbacks of a savepoint rolled back,
-    # and with them its keys; a nested block registers its own).
-    open_savepoints = set(connection.savepoint_ids)
-    for savepoints, callback, _robust in reversed(connection.run_on_commit):
-        if isinstance(callback, _Bump) and savepoints == open_savepoints:
-            callback.keys |= wanted
-            return
-    pending = _Bump()
-    pending.keys |= wanted
-    transaction.on_commit(pending)
 
 
 def bump_plans(plan_ids: Iterable[int | None]) -> None:
@@ -124,21 +48,30 @@ def bump_plans(plan_ids: Iterable[int | None]) -> None:
 
 
 def bump_global() -> None:
-    """A write changed what every plan's dashboards show (a unit's name, the unit tree)."""
-    bump([GLOBAL])
+    """A write changed what every plan's dashboards show (a unit's name, the unit tree), and
+    with the tree who may see what."""
+    bump([GLOBAL, ACCESS])
 
 
 # --- reads -----------------------------------------------------------------------------------
-def plan_version(plan_id: int) -> str | None:
+def plan_version(plan_id: int, user: Any = None) -> str | None:
     """The plan's version (its token and the global one), or None when the plan has none
-    yet (then nothing is cached). One query."""
-    tokens = dict(
-        DataVersion.objects.filter(key__in=[GLOBAL, plan_key(plan_id)]).values_list("key", "token")
-    )
-    own = tokens.get(plan_key(plan_id))
+    yet (then nothing is cached). One query at most; none when `user`'s request has read
+    them already (kaoping.core.versions.expect)."""
+    keys = [GLOBAL, plan_key(plan_id)]
+    found = versions.tokens(keys) if user is None else versions.read(user, keys)
+    own = found.get(plan_key(plan_id))
     if own is None:
         return None
-    return f"{tokens.get(GLOBAL, '-')}.{own}"
+    return f"{found.get(GLOBAL) or '-'}.{own}"
+
+
+def expect_plan(request: HttpRequest) -> None:
+    """The request names a plan (`?plan=`): read its version with the request's first read
+    of versions (the permission check's), not in a query of its own."""
+    requested = request.GET.get("plan", "")
+    if requested.isdigit() and request.user.is_authenticated:
+        versions.expect(request.user, [GLOBAL, plan_key(int(requested))])
 
 
 def scope_fingerprint(user: Any) -> str:
@@ -167,11 +100,6 @@ def dashboard_key(page: str, *, version: str, user: Any, parts: Iterable[Any] = 
     return "kp:dash:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def enabled() -> bool:
-    """Settings may turn the cache off (KAOPING_DASHBOARD_CACHE = False); on by default."""
-    return bool(getattr(settings, "KAOPING_DASHBOARD_CACHE", True))
-
-
 def cached(key: str | None, compute: Callable[[], T]) -> T:
     """The payload cached under `key`, else `compute()` stored there (no key: not cached)."""
     if key is None or not enabled():
@@ -183,3 +111,61 @@ def cached(key: str | None, compute: Callable[[], T]) -> T:
     timeout = getattr(settings, "KAOPING_DASHBOARD_CACHE_SECONDS", DEFAULT_TIMEOUT)
     cache.set(key, value, timeout)
     return value
+
+
+# --- whole pages -----------------------------------------------------------------------------
+# A page cached whole for one user carries this instead of a CSRF token; each response gets
+# the request's own token in its place.
+CSRF_PLACEHOLDER = "kp-csrf-placeholder-5f0c8e1b9a7d"
+_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+
+
+def page_key(request: HttpRequest, page: str, *, version: str | None) -> str | None:
+    """The key of a whole page rendered for this user, or None when it is not cached.
+
+    Everything a dashboard page shows besides the plan's data (covered by `version`) is the
+    user's: their name, roles, grants and scope (the account row's fields and the `access`
+    version), the language, the address (the language switch posts it back), the day. A
+    request with messages to show is never served from (nor stored in) the cache.
+    """
+    user: Any = request.user
+    if version is None or not enabled() or not user.is_authenticated:
+        return None
+    access = versions.access_token(user)
+    if access is None or versions.pending(ACCESS) or len(get_messages(request)):
+        return None
+    raw = "|".join(
+        [
+            str(PAYLOAD_FORMAT),
+            page,
+            str(user.pk),
+            str(user),
+            str(user.is_superuser),
+            str(user.person_id),
+            access,
+            version,
+            get_language() or "",
+            get_script_prefix(),
+            timezone.localdate().isoformat(),
+            request.get_full_path(),
+            request.headers.get("HX-Request", ""),
+        ]
+    )
+    return "kp:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def cached_page(
+    request: HttpRequest, key: str | None, render: Callable[[dict[str, Any]], str]
+) -> HttpResponse:
+    """The page under `key`, else `render(overrides)` stored there; `render` gets the context
+    entries to add (the CSRF placeholder when the page is stored). Without a key, rendered."""
+    if key is None:
+        return HttpResponse(render({}))
+    found = cache.get(key)
+    if found is None:
+        page = render({"csrf_token": CSRF_PLACEHOLDER}).encode()
+        timeout = getattr(settings, "KAOPING_DASHBOARD_CACHE_SECONDS", DEFAULT_TIMEOUT)
+        cache.set(key, zlib.compress(page, 1), timeout)  # about a sixth of the size
+    else:
+        page = zlib.decompress(found)
+    return HttpResponse(page.replace(_PLACEHOLDER_BYTES, get_token(request).encode()))

@@ -11,6 +11,11 @@ Three hooks between them see every write that changes what a cached dashboard sh
 3. the tracking engine's `store()` (bulk upsert of TrackingResult, no signal) calls
    `bump_plans` itself (kaoping/tracking/services/results.py).
 
+The `access` version (who may see what: kaoping.org.scopes caches each user's data scope and
+role grants under it, the dashboards the plans a user may open) is bumped by the same hooks
+for role grants, leaders' portfolios, units, plans and cycles, and by the audited actions on
+roles, persons, units, plans and cycles (`bump_global` bumps it too: the tree decides scopes).
+
 Deletes use `pre_delete`, while the row (and the path to its plan) still exists.
 TrackingResult has no delete receiver on purpose: it would turn the bulk deletes of a plan's
 or an indicator's figures into row-by-row ones; those deletes come with the recompute's
@@ -22,11 +27,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models.signals import post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_save, pre_delete
 
 from kaoping.audit.models import AuditEvent
-from kaoping.org.models import Unit
-from kaoping.plans.models import Assignment, Indicator, Plan
+from kaoping.core.versions import bump_access
+from kaoping.org.models import Person, RoleGrant, Unit
+from kaoping.plans.models import Assignment, Cycle, Indicator, Plan
 from kaoping.tracking.cache import bump_global, bump_plans
 from kaoping.tracking.models import (
     Explanation,
@@ -53,6 +59,10 @@ PLAN_PATHS: dict[type[models.Model], str] = {
 # Audited actions that change every plan's dashboards, and audited reads that change none.
 GLOBAL_ACTIONS = frozenset({"unit.create", "unit.update", "system.restore"})
 GLOBAL_ACTION_PREFIXES = ("demo.",)
+# Audited actions that change who may see what (besides the global ones).
+ACCESS_ACTION_PREFIXES = ("role.", "person.", "plan.", "cycle.")
+# Models whose rows decide who may see what (Unit bumps it through bump_global).
+ACCESS_MODELS: tuple[type[models.Model], ...] = (RoleGrant, Plan, Cycle)
 READ_ONLY_MARKS = ("export", "download")
 
 
@@ -88,6 +98,15 @@ def _unit_changed(sender: type[Unit], instance: Unit, **kwargs: Any) -> None:
     bump_global()
 
 
+def _access_changed(sender: type[models.Model], **kwargs: Any) -> None:
+    bump_access()
+
+
+def _portfolio_changed(sender: type[models.Model], action: str, **kwargs: Any) -> None:
+    if action.startswith("post_"):
+        bump_access()
+
+
 def plans_of_event(event: AuditEvent) -> list[int | None] | None:
     """The plans an audited action changed ([] none, None every plan)."""
     action = event.action
@@ -107,6 +126,11 @@ def plans_of_event(event: AuditEvent) -> list[int | None] | None:
 def _audited(sender: type[AuditEvent], instance: AuditEvent, **kwargs: Any) -> None:
     if kwargs.get("raw") or not kwargs.get("created"):
         return
+    action = instance.action
+    if action.startswith(ACCESS_ACTION_PREFIXES) and not any(
+        mark in action for mark in READ_ONLY_MARKS
+    ):
+        bump_access()
     plans = plans_of_event(instance)
     if plans is None:
         bump_global()
@@ -123,4 +147,11 @@ def connect() -> None:
             pre_delete.connect(_row_changed, sender=model, dispatch_uid=uid)
     post_save.connect(_unit_changed, sender=Unit, dispatch_uid="dataversion:org.unit")
     pre_delete.connect(_unit_changed, sender=Unit, dispatch_uid="dataversion:org.unit")
+    for model in ACCESS_MODELS:
+        uid = f"accessversion:{model._meta.label_lower}"
+        post_save.connect(_access_changed, sender=model, dispatch_uid=uid)
+        pre_delete.connect(_access_changed, sender=model, dispatch_uid=uid)
+    m2m_changed.connect(
+        _portfolio_changed, sender=Person.portfolio.through, dispatch_uid="accessversion:portfolio"
+    )
     post_save.connect(_audited, sender=AuditEvent, dispatch_uid="dataversion:audit")

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_POST, require_safe
 from kaoping.core import exports as table_exports
 from kaoping.core.errors import ApplicationError
 from kaoping.core.periods import Period
+from kaoping.core.versions import access_cached
 from kaoping.org.models import Role, Unit
 from kaoping.org.permissions import (
     CATALOGUE_ROLES,
@@ -128,11 +129,11 @@ def _select(request: HttpRequest, *, cached: bool = True) -> Selection:
     """The plan and period chosen (or the defaults). With `cached`, the plan's data version
     is read first (one query) and the plan's periods with figures are cached under it."""
     user: Any = request.user
-    plans = reads.dashboard_plans(user=user)
+    plans = access_cached(user, "dashboard-plans", lambda: reads.dashboard_plans(user=user))
     plan = reads.choose_plan(plans, request.GET.get("plan"))
     if plan is None:
         return Selection(plans, None, [], None, None)
-    version = dashboard_cache.plan_version(plan.pk) if cached else None
+    version = dashboard_cache.plan_version(plan.pk, user) if cached else None
     periods = dashboard_cache.cached(
         Selection(plans, plan, [], None, version).cache_key(request, "periods"),
         lambda: reads.dashboard_periods(user=user, plan=plan),
@@ -616,16 +617,39 @@ def county_payload(
     )
 
 
+def _plan_versions_first(view: Any) -> Any:
+    """Read the version of the plan the address names with the permission check's read of
+    the access version (one query for both; kaoping.core.versions.expect)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        dashboard_cache.expect_plan(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_safe
+@_plan_versions_first
 @roles_required(COUNTY_ROLES)
 def county(request: HttpRequest) -> HttpResponse:
     """The county overview for the office, leaders and inspectors (its computed data cached
-    per plan, period, scope, language and day until a write changes the plan's figures)."""
+    per plan, period, scope, language and day until a write changes the plan's figures; the
+    whole page per user, until that or a change of who may see what)."""
     chosen = _select(request)
+    page_key = dashboard_cache.page_key(request, "county", version=chosen.version)
+    return dashboard_cache.cached_page(
+        request, page_key, lambda extra: _county_page(request, chosen, extra)
+    )
+
+
+def _county_page(request: HttpRequest, chosen: Selection, extra: dict[str, Any]) -> str:
+    """The county dashboard's HTML (the page around its overview, which is cached apart)."""
     plan, period = chosen.plan, chosen.period
     context = _base_context(request, chosen.plans, plan, chosen.periods, period)
+    context.update(extra)
     if plan is None or period is None:
-        return render(request, "tracking/dashboard_county.html", context)
+        return render_to_string("tracking/dashboard_county.html", context, request)
     user: Any = request.user
     today = timezone.localdate()
     group = (request.GET.get("group") or "")[:40]  # a parent indicator's pk, or "all"
@@ -665,8 +689,8 @@ def county(request: HttpRequest) -> HttpResponse:
         }
 
     # The rendered overview is cached beside the payload (same key and version, so retired
-    # with it): a warm request reads that one entry and renders only the page around it.
-    # The page's context still names the overview, read from the cache only if used.
+    # with it), for every user of the same scope: a user's first request renders only the
+    # page around it. The page's context still names the overview, read only if used.
     fragment_key = None if key is None else f"{key}:html:{'|'.join(links.values())}"
     html = dashboard_cache.cached(
         fragment_key,
@@ -674,7 +698,7 @@ def county(request: HttpRequest) -> HttpResponse:
     )
     context.update(links, overview=SimpleLazyObject(lambda: payload().overview))
     context["overview_html"] = mark_safe(html)  # noqa: S308 - our template's output, escaped there
-    return render(request, "tracking/dashboard_county.html", context)
+    return render_to_string("tracking/dashboard_county.html", context, request)
 
 
 def _items_export(request: HttpRequest, found: list[TrackingResult], fmt: str) -> HttpResponse:
@@ -921,13 +945,23 @@ def portfolio_payload(
 
 
 @require_safe
+@_plan_versions_first
 @roles_required(PORTFOLIO_ROLES)
 def portfolio(request: HttpRequest) -> HttpResponse:
     """A leader's portfolio: each unit's status counts and the worst items (cached per plan,
-    period, scope, portfolio, language and day until a write changes the plan's figures)."""
+    period, scope, portfolio, language and day until a write changes the plan's figures; the
+    whole page per user, like the county's)."""
     chosen = _select(request)
+    page_key = dashboard_cache.page_key(request, "portfolio", version=chosen.version)
+    return dashboard_cache.cached_page(
+        request, page_key, lambda extra: _portfolio_page(request, chosen, extra)
+    )
+
+
+def _portfolio_page(request: HttpRequest, chosen: Selection, extra: dict[str, Any]) -> str:
     plan, period = chosen.plan, chosen.period
     context = _base_context(request, chosen.plans, plan, chosen.periods, period)
+    context.update(extra)
     context.update(
         notices_url=_if_role(request.user, SUPERVISION_ROLES, "tracking:notice_list"),
         explanations_url=_if_role(request.user, EXPLANATION_ROLES, "tracking:explanation_list"),
@@ -946,7 +980,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             ),
         )
         context.update(dash=payload.dash, chart=payload.chart)
-    return render(request, "tracking/dashboard_portfolio.html", context)
+    return render_to_string("tracking/dashboard_portfolio.html", context, request)
 
 
 @require_POST
