@@ -3,14 +3,16 @@ concurrent clients, against a floor.
 
 A county is generated (`kaoping generate`) into a new database: SQLite in a temporary folder,
 or, when KAOPING_DATABASE_URL points to PostgreSQL, a new database on that server (dropped at
-the end). gunicorn (gthread workers) serves Kaoping on a free loopback port with the
-benchmark's settings (benchmarks.dashboard_settings: Kaoping's own plus one minimal view).
-The office user of the county signs in through the real login form; then N concurrent
-clients with that session load, for a bounded time each, first the floor — a minimal Django
-view behind the same middleware, in the same server — then the county dashboard of the
-county plan at the last reported quarter, its computed data already cached (warm: every
-worker process has answered it before the load starts), then the performance office's
-review queue (reports its unit heads approved, waiting for the office: the generator leaves
+the end). gunicorn (2 gthread workers × 4 threads) serves Kaoping on a free loopback port with
+the benchmark's settings (benchmarks.dashboard_settings: Kaoping's own plus one minimal view).
+The three users of the county who open its dashboard — the office, the county leader (a
+portfolio of towns and departments: another data scope) and the inspector — sign in through the
+real login form; then N concurrent clients, each request in turn with one of their sessions,
+load, for a bounded time each, first the floor — a minimal Django view behind the same
+middleware, in the same server — then the county dashboard of the county plan at the last
+reported quarter, its computed data already cached (warm: every worker process has answered it
+for each user before the load starts), then the performance office's review queue with the
+office's session (reports its unit heads approved, waiting for the office: the generator leaves
 about a hundred, so its first page of 50 is full). wrk drives the load when /usr/bin/wrk
 exists, else a thread pool of keep-alive http.client connections. Printed: requests,
 requests/s, p50, p95, p99 and errors of each; `review_queue ratio` = review queue p95 / floor
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import re
 import shutil
@@ -31,7 +34,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +44,14 @@ ROOT = Path(__file__).resolve().parents[1]
 WRK = "/usr/bin/wrk"
 PASSWORD = "Kaoping-Generated-2022"  # noqa: S105 - kaoping.demo.generate.DEFAULT_PASSWORD
 TARGET_P95_MS = 150.0
+USERS = ("c001_office", "c001_leader", "c001_inspector")  # who opens the county dashboard
 WRK_SCRIPT = """
+local cookies = {COOKIES}
+local turn = 0
+request = function()
+  turn = turn % #cookies + 1
+  return wrk.format(nil, nil, {["Cookie"] = cookies[turn]})
+end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT %d %d %d %d %d %d %d\\n", summary.requests, summary.duration,
@@ -167,9 +177,10 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def load_with_threads(
-    name: str, port: int, path: str, cookie: str, clients: int, seconds: float
+    name: str, port: int, path: str, cookies: Sequence[str], clients: int, seconds: float
 ) -> LoadFigures:
-    """`clients` threads, each a keep-alive connection, requesting until the time is up."""
+    """`clients` threads, each a keep-alive connection, requesting until the time is up, each
+    request with the next of `cookies` (the users' sessions)."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -179,10 +190,11 @@ def load_with_threads(
         con = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine: list[float] = []
         failed = 0
+        turns = itertools.cycle(cookies)
         while time.perf_counter() < deadline:
             start = time.perf_counter()
             try:
-                con.request("GET", path, headers={"Cookie": cookie})
+                con.request("GET", path, headers={"Cookie": next(turns)})
                 response = con.getresponse()
                 response.read()
                 if response.status != 200:
@@ -217,11 +229,19 @@ def load_with_threads(
 
 
 def load_with_wrk(
-    name: str, port: int, path: str, cookie: str, clients: int, seconds: float, tmp: Path
+    name: str,
+    port: int,
+    path: str,
+    cookies: Sequence[str],
+    clients: int,
+    seconds: float,
+    tmp: Path,
 ) -> LoadFigures:
-    """wrk with `clients` connections on two threads; its Lua `done` prints the figures."""
+    """wrk with `clients` connections on two threads, each request with the next of `cookies`
+    (its Lua `request`); its Lua `done` prints the figures."""
     script = tmp / "report.lua"
-    script.write_text(WRK_SCRIPT)
+    table = "{" + ", ".join(json.dumps(cookie) for cookie in cookies) + "}"
+    script.write_text(WRK_SCRIPT.replace("{COOKIES}", table))
     command = [
         WRK,
         "-t",
@@ -232,8 +252,6 @@ def load_with_wrk(
         f"{max(1, round(seconds))}s",
         "--timeout",
         "30s",
-        "-H",
-        f"Cookie: {cookie}",
         "-s",
         str(script),
         f"http://127.0.0.1:{port}{path}",
@@ -326,7 +344,7 @@ def run(
     seconds: float = 10.0,
     seed: int = 0,
     workers: int = 2,
-    threads: int = 8,
+    threads: int = 4,
     tool: str = "auto",
     out: Callable[[str], None] = print,
 ) -> DashboardResult:
@@ -370,27 +388,34 @@ def run(
             server = _server(env, port, workers, threads)
             try:
                 _wait_for(port, server)
-                cookie = _cookie_header(sign_in(port, "c001_office", PASSWORD))
+                users = [_cookie_header(sign_in(port, name, PASSWORD)) for name in USERS]
+                office = users[:1]
                 dashboard = f"/tracking/dashboards/county/?plan={plan}&period=2022Q3"
                 floor = "/bench/floor/"
                 queue = "/tracking/reports/review/"
-                for path in (floor, dashboard, queue):  # a redirect would mean no session
-                    _warm(port, path, cookie, workers)
+                targets = (
+                    ("floor", floor, users),
+                    ("dashboard", dashboard, users),
+                    ("review_queue", queue, office),
+                )
+                for _name, path, cookies in targets:  # a redirect would mean no session
+                    for cookie in cookies:
+                        _warm(port, path, cookie, workers)
                 out(
                     f"server: {Path(server_command(server)).name}, "
-                    f"{workers} workers × {threads} threads; dashboard cache warm in every "
-                    f"worker; review queue: {waiting} reports waiting for the office"
+                    f"{workers} workers × {threads} threads; users {', '.join(USERS)}; "
+                    f"dashboard cache warm in every worker; review queue (office): "
+                    f"{waiting} reports waiting"
                 )
                 figures = []
-                targets = (("floor", floor), ("dashboard", dashboard), ("review_queue", queue))
-                for name, path in targets:
+                for name, path, cookies in targets:
                     if use_wrk:
                         figures.append(
-                            load_with_wrk(name, port, path, cookie, clients, seconds, tmp)
+                            load_with_wrk(name, port, path, cookies, clients, seconds, tmp)
                         )
                     else:
                         figures.append(
-                            load_with_threads(name, port, path, cookie, clients, seconds)
+                            load_with_threads(name, port, path, cookies, clients, seconds)
                         )
                     out(figures[-1].line())
             finally:
@@ -438,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--tool", choices=["auto", "wrk", "threads"], default="auto")
     options = parser.parse_args(argv)
     result = run(**vars(options))

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
+
+import pytest
 
 from benchmarks import dashboard_load, progress_import
 
@@ -45,6 +48,18 @@ def test_dashboard_load_at_a_tiny_size() -> None:
     ]
     assert lines[-2] == f"review_queue ratio: {result.review_queue_ratio:.2f}"
     assert _ratio(lines) == round(result.ratio, 2)
+
+
+@pytest.mark.skipif(not Path(dashboard_load.WRK).exists(), reason="wrk is not installed")
+def test_dashboard_load_with_wrk_at_a_tiny_size() -> None:
+    # wrk's Lua script sends each request with the next user's session: a session it got
+    # wrong would answer a redirect to the sign-in page, counted as an error
+    lines: list[str] = []
+    result = dashboard_load.run(
+        towns=1, departments=1, clients=3, seconds=1.0, tool="wrk", out=lines.append
+    )
+    assert result.ok and result.tool == "wrk", "\n".join(lines)
+    assert min(f.requests for f in (result.floor, result.dashboard, result.review_queue)) > 0
 
 
 def test_run_py_registers_both_benchmarks() -> None:
