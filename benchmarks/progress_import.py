@@ -19,7 +19,6 @@ any) is untouched.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -196,38 +195,17 @@ def run(
     *, rows: int = 10_000, repeat: int = 1, out: Callable[[str], None] = print
 ) -> tuple[bool, float]:
     """Run the benchmark in a child process; (checks passed, ratio)."""
-    with tempfile.TemporaryDirectory(prefix="kaoping-bench-import-") as tmp:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kaoping.settings",
-            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-            "KAOPING_DATA_DIR": tmp,
-            "KAOPING_SECRET_KEY": "benchmark-secret-key-" + "x" * 40,
-        }
-        url = os.environ.get("KAOPING_DATABASE_URL", "")
-        label = "SQLite"
-        name = f"kaoping_bench_import_{os.getpid()}"
-        if url.startswith(("postgres://", "postgresql://")):
-            from urllib.parse import urlsplit, urlunsplit
+    from benchmarks.bulletin import child_env, new_database
 
-            import psycopg
-
-            label = "PostgreSQL"
-            with psycopg.connect(url, autocommit=True) as con:
-                con.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                con.execute(f'CREATE DATABASE "{name}"')
-            env["KAOPING_DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-        else:
-            env["KAOPING_DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+    with (
+        tempfile.TemporaryDirectory(prefix="kaoping-bench-import-") as tmp,
+        new_database(Path(tmp), "import") as (url, label),
+    ):
         out(f"progress_import: {rows} rows, {label}")
-        try:
-            command = [sys.executable, str(Path(__file__).resolve()), "--child"]
-            command += ["--rows", str(rows), "--repeat", str(repeat)]
-            done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
-        finally:
-            if label == "PostgreSQL":
-                with psycopg.connect(url, autocommit=True) as con:
-                    con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        command = [sys.executable, str(Path(__file__).resolve()), "--child"]
+        command += ["--rows", str(rows), "--repeat", str(repeat)]
+        env = child_env(Path(tmp), url)
+        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
     for line in done.stdout.splitlines():
         out(line)
     if done.returncode != 0:
