@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from kaoping.org.models import Person, Role, Unit, User
@@ -16,6 +19,7 @@ from tests.factories import (
     PersonFactory,
     PlanFactory,
     make_unit,
+    run_pending_bumps,
     user_with_role,
 )
 
@@ -60,6 +64,23 @@ def _no_dead_connection(request: pytest.FixtureRequest) -> None:
     for conn in connections.all(initialized_only=True):
         if conn.connection is not None and not conn.is_usable():
             conn.close()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
+    """A block of its own whose after-commit callbacks (the data versions' bumps,
+    kaoping.core.versions) run at its end, as a commit would run them; the bumps of the writes
+    before it (the world's) run first. A test's transaction never commits, so without it a
+    write leaves the versions as they were. (Some modules define a `committed` of their own,
+    on a transactional database.)"""
+
+    @contextmanager
+    def block() -> Iterator[None]:
+        run_pending_bumps()
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            yield
+
+    return block
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ them commits: a role granted or revoked, a unit added, a leader's portfolio chan
 published. Every such write must show on the user's very next request; nothing of one user's
 may reach another; a whole page never carries another session's CSRF token nor hides a
 message. Versions are bumped once a write commits, so writes are made inside `committed()`
-(which runs the after-commit callbacks as a commit would; see test_dashboard_cache.py).
+(tests/conftest.py: it runs the after-commit callbacks as a commit would).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -42,17 +41,6 @@ def empty_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
-    @contextmanager
-    def block() -> Iterator[None]:
-        run_pending_bumps()
-        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            yield
-
-    return block
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ would. Without it the plan's version stays as it was, as before a real commit.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal as D
 from typing import Any
@@ -45,7 +43,7 @@ from kaoping.tracking.services import reports as report_services
 from kaoping.tracking.services import results as result_services
 from kaoping.tracking.services import supervision as supervision_services
 from kaoping.tracking.services import tasks as task_services
-from tests.factories import IndicatorFactory, PlanFactory, run_pending_bumps
+from tests.factories import IndicatorFactory, PlanFactory
 from tests.tracking import test_dashboards
 from tests.tracking.test_dashboards import Q3, county_url, kpi, make_result
 
@@ -93,20 +91,6 @@ def empty_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
-    """A block of its own whose after-commit callbacks (the version bumps) run at its end; the
-    bumps of the writes before it (the world's) run first, as their commit would have."""
-
-    @contextmanager
-    def block() -> Iterator[None]:
-        run_pending_bumps()
-        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            yield
-
-    return block
 
 
 @pytest.fixture
