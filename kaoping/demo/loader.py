@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaoping.audit.services import audit_event
 from kaoping.demo import data
+from kaoping.demo.bulletins import load_bulletins
 from kaoping.demo.inspections import load_inspections
 from kaoping.demo.leader_ratings import load_leader_ratings
 from kaoping.demo.progress import ProgressSummary, load_progress
@@ -100,6 +101,7 @@ def load_demo(*, password: str | None = None) -> DemoSummary:
             "leader_ratings": load_leader_ratings(),
             "surveys": load_surveys(password=loader.password),
             "scoring": load_scoring(),
+            "bulletins": load_bulletins(),
         }
     summary = loader.summary()
     summary.progress = progress

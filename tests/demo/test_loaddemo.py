@@ -287,3 +287,21 @@ def test_the_command_prints_the_counts_and_the_logins() -> None:
     for account in data.DEMO_ACCOUNTS:
         assert account.username in text and account.role_zh in text
     assert "Performance office" in text and "Security administrator" in text
+
+
+def test_the_offices_2022q3_bulletin_is_issued_with_its_files() -> None:
+    from kaoping.bulletins.models import Bulletin
+    from kaoping.bulletins.services import archived_file
+
+    bulletin = Bulletin.objects.get(plan=plan(Plan.Kind.COUNTY), period="2022Q3")
+    assert bulletin.status == Bulletin.Status.ISSUED
+    assert bulletin.issued_by == User.objects.get(username="office")
+    assert len(bulletin.sections) == 7
+    lagging = next(s for s in bulletin.sections if s["key"] == "lagging")
+    assert lagging["tables"] and lagging["tables"][0]["rows"]  # the speech's lagging items
+    assert set(bulletin.file_hashes) == {"docx", "pdf", "xlsx"}
+    assert archived_file(bulletin, "pdf").startswith(b"%PDF")
+    assert archived_file(bulletin, "docx").startswith(b"PK")
+    # the office can open it
+    page = login("office").get(f"/bulletins/{bulletin.pk}/")
+    assert page.status_code == 200 and bulletin.title in page.content.decode()

@@ -47,7 +47,7 @@ def project(code: str) -> SurveyProject:
 
 
 def test_the_surveys_part_ran_before_scoring(demo: DemoSummary) -> None:
-    assert list(demo.parts) == ["inspections", "leader_ratings", "surveys", "scoring"]
+    assert list(demo.parts) == ["inspections", "leader_ratings", "surveys", "scoring", "bulletins"]
     assert demo.parts["surveys"]["projects"] == 2
     assert demo.parts["surveys"]["results"] == SurveyResult.objects.count() > 0
 

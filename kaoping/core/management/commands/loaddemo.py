@@ -19,6 +19,7 @@ PART_LABELS = {
     "leader_ratings": gettext_lazy("Leader evaluation"),
     "surveys": gettext_lazy("Public appraisal surveys and their results"),
     "scoring": gettext_lazy("Scoring runs, vetoes and adjustments"),
+    "bulletins": gettext_lazy("Progress bulletins"),
 }
 
 
