@@ -158,6 +158,50 @@ class DeductionForm(BootstrapFormMixin, forms.Form):
         self._choice("indicator").queryset = indicators
 
 
+class DeductionRuleForm(BootstrapFormMixin, forms.Form):
+    """A plan's rule for an indicator or, without one, a category (the service upserts)."""
+
+    indicator = forms.ModelChoiceField(
+        label=_("Indicator"),
+        queryset=Indicator.objects.none(),
+        required=False,
+        help_text=_("Empty: the rule of a whole category (below)."),
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[("", "—"), *Indicator.Category.choices],
+        required=False,
+        help_text=_("For deductions not tied to an indicator, or any in the category."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    points_per_item = forms.DecimalField(
+        label=_("Points per item"),
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        help_text=_("Taken when a deduction gives no points of its own."),
+    )
+    cap = forms.DecimalField(
+        label=_("Cap (most points deducted)"),
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        help_text=_("Per unit, over all its deductions under this rule; empty: no cap."),
+    )
+
+    def __init__(self, *args: Any, indicators: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._choice("indicator").queryset = indicators
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("indicator") and not data.get("category"):
+            raise forms.ValidationError(_("Choose an indicator or a category."))
+        return data
+
+
 class ConfirmForm(VersionedForm):
     pass
 

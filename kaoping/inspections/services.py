@@ -310,6 +310,24 @@ def deduction_rule_set(
     return rule
 
 
+@transaction.atomic
+def deduction_rule_delete(*, actor: Any, rule: DeductionRule) -> None:
+    """Remove a plan's deduction rule (office): its deductions keep their points; new ones
+    fall under the category's rule, if any, and need their points given."""
+    if not selectors.is_office_for(actor, rule.plan.owner_id):
+        raise _refuse()
+    audit_event(
+        actor=actor,
+        action="inspection.deduction_rule_delete",
+        obj=rule,
+        before={
+            **_snap(rule, ("name", "points_per_item", "cap", "category")),
+            "indicator": rule.indicator.code if rule.indicator_id else None,
+        },
+    )
+    rule.delete()
+
+
 # --- findings ---------------------------------------------------------------------------------
 FINDING_FIELDS = (
     "unit",

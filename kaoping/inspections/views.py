@@ -26,6 +26,7 @@ from kaoping.core.errors import ApplicationError
 from kaoping.inspections import forms, selectors, services
 from kaoping.inspections.models import (
     Appeal,
+    DeductionRule,
     Finding,
     InspectionRound,
     Rectification,
@@ -1006,6 +1007,103 @@ def rectification_close(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# --- deduction rules ----------------------------------------------------------------------
+def _rule_plans(user: Any) -> list[Plan]:
+    return list(plans_for_user(user=user).select_related("cycle", "owner"))
+
+
+def _rules_url(plan: Plan) -> str:
+    return f"{reverse('inspections:rule_list')}?plan={plan.pk}"
+
+
+@require_http_methods(["GET", "POST"])
+@roles_required(INSPECTION_ROLES)
+def rule_list(request: HttpRequest) -> HttpResponse:
+    """A plan's deduction rules (points per item, caps): read in scope; the office of the
+    plan's owner sets, changes and removes them here."""
+    user: Any = request.user
+    plans = _rule_plans(user)
+    plan_id = _int(request.POST.get("plan") or request.GET.get("plan"))
+    plan = next((p for p in plans if p.pk == plan_id), None)
+    if plan_id is not None and plan is None:
+        raise Http404
+    plan = plan or (plans[0] if plans else None)
+    can_edit = plan is not None and selectors.is_office_for(user, plan.owner_id)
+    if request.method == "POST" and not can_edit:
+        raise Http404
+    rules = (
+        list(
+            DeductionRule.objects.filter(plan=plan)
+            .select_related("indicator")
+            .order_by("indicator__order", "indicator__code", "category")
+        )
+        if plan
+        else []
+    )
+    form, status = None, 200
+    if plan is not None and can_edit:
+        editing = next((r for r in rules if str(r.pk) == request.GET.get("edit")), None)
+        initial = (
+            {
+                "indicator": editing.indicator_id,
+                "category": editing.category,
+                "name": editing.name,
+                "points_per_item": editing.points_per_item,
+                "cap": editing.cap,
+            }
+            if editing
+            else {}
+        )
+        form = forms.DeductionRuleForm(
+            request.POST or None, indicators=_indicators(plan), initial=initial
+        )
+        if request.method == "POST":
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    services.deduction_rule_set(
+                        actor=user,
+                        plan=plan,
+                        indicator=data["indicator"],
+                        category=data["category"],
+                        points_per_item=data["points_per_item"],
+                        cap=data["cap"],
+                        name=data["name"],
+                    )
+                except ApplicationError as exc:
+                    status = _refused(form, exc)
+                else:
+                    messages.success(request, _("The deduction rule was saved."))
+                    return redirect(_rules_url(plan))
+            else:
+                status = 400
+    return _render(
+        request,
+        "rules.html",
+        {"plans": plans, "plan": plan, "rules": rules, "form": form, "can_edit": can_edit},
+        status,
+    )
+
+
+@require_POST
+@roles_required(INSPECTION_OFFICE_ROLES)
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a deduction rule (the office of the plan's owner)."""
+    plans = _rule_plans(request.user)
+    rule = (
+        DeductionRule.objects.filter(pk=pk, plan__in=plans).select_related("plan", "indicator")
+    ).first()
+    if rule is None:
+        raise Http404
+    try:
+        services.deduction_rule_delete(actor=request.user, rule=rule)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The deduction rule was removed."))
+    return redirect(_rules_url(rule.plan))
+
+
 # --- 谁丢分谁负责 ------------------------------------------------------------------------
 @require_safe
 @roles_required(DEDUCTION_ACCOUNTABILITY_ROLES)
@@ -1082,5 +1180,7 @@ urlpatterns = [
     path("rectifications/<int:pk>/submit/", rectification_submit, name="rectification_submit"),
     path("rectifications/<int:pk>/verify/", rectification_verify, name="rectification_verify"),
     path("rectifications/<int:pk>/close/", rectification_close, name="rectification_close"),
+    path("rules/", rule_list, name="rule_list"),
+    path("rules/<int:pk>/delete/", rule_delete, name="rule_delete"),
     path("accountability/", accountability, name="accountability"),
 ]

@@ -175,6 +175,7 @@ MENU: tuple[NavItem, ...] = (
             "inspections:finding_edit",
             "inspections:deduction_create",
             "inspections:rectification_open",
+            "inspections:rule_list",
         ),
         group="inspections",
     ),

@@ -116,6 +116,7 @@ def page_urls(insp: Any, p: Pages) -> dict[str, tuple[str, set[str]]]:
             TOWN_A_READERS,
         ),
         "rectification_list": (reverse("inspections:rectification_list"), READERS),
+        "rule_list": (reverse("inspections:rule_list"), READERS),
         "rectification_detail": (
             reverse("inspections:rectification_detail", args=[p.rectification.pk]),
             TOWN_A_READERS,
