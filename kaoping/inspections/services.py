@@ -322,7 +322,7 @@ def deduction_rule_delete(*, actor: Any, rule: DeductionRule) -> None:
         obj=rule,
         before={
             **_snap(rule, ("name", "points_per_item", "cap", "category")),
-            "indicator": rule.indicator.code if rule.indicator_id else None,
+            "indicator": rule.indicator.code if rule.indicator else None,
         },
     )
     rule.delete()
