@@ -9,22 +9,23 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The menu entries for the signed-in user's roles (see kaoping.org.navigation), and the
-    menu bar's entries rendered (`nav_menu_html`, the same for every user with these roles)."""
+    """The menu bar's entries for the signed-in user's roles, rendered (`nav_menu_html`, the
+    same for every user with these roles), and the entries as a flat list (`nav_items`, worked
+    out only if a page reads it; see kaoping.org.navigation)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "nav_menu": [], "nav_menu_html": ""}
-    from kaoping.org.navigation import menu_for, menu_tree_for
+        return {"nav_items": [], "nav_menu_html": ""}
+    from kaoping.org.navigation import menu_for
 
     match = getattr(request, "resolver_match", None)
     return {
-        "nav_items": menu_for(user),
-        "nav_menu": menu_tree_for(user),
+        "nav_items": SimpleLazyObject(lambda: menu_for(user)),
         "nav_menu_html": menu_html(
             tuple(sorted(user.roles)),
             match.view_name if match is not None else "",
