@@ -32,21 +32,29 @@ def data_scope(user: Any) -> DataScope:
     cached = getattr(user, "_data_scope_cache", None)
     if cached is not None:
         return cached
-    scope, grants = access_cached(user, "scope", lambda: _snapshot(user))
-    user._role_grants_cache = grants  # the account menu lists them (kaoping_ui.role_grants)
+    scope, grants = access_cached(user, "scope", lambda: _compute_scope(user))
+    user._role_grants_cache = grants
     user._data_scope_cache = scope
     return scope
 
 
-def _snapshot(user: Any) -> tuple[DataScope, list[RoleGrant]]:
-    scope = _compute_scope(user)
+def role_grants(user: Any) -> list[RoleGrant]:
+    """The user's role grants with their units, by role (the account menu lists them): read
+    with the data scope, so no query of their own."""
+    if user is None or not user.is_authenticated:
+        return []
+    data_scope(user)
     grants: list[RoleGrant] = user._role_grants_cache
-    return scope, grants
+    return sorted(grants, key=lambda grant: (grant.role, grant.pk))
 
 
-def _compute_scope(user: Any) -> DataScope:
+def _compute_scope(user: Any) -> tuple[DataScope, list[RoleGrant]]:
+    """The user's scope, and the grants it was worked out from."""
     grants = list(RoleGrant.objects.filter(user=user).select_related("unit"))
-    user._role_grants_cache = grants  # the account menu lists them (kaoping_ui.role_grants)
+    return _scope_of(user, grants), grants
+
+
+def _scope_of(user: Any, grants: list[RoleGrant]) -> DataScope:
     roles = frozenset(grant.role for grant in grants)
     if user.is_superuser:
         return DataScope(everything=True, roles=roles)

@@ -1,4 +1,4 @@
-"""Template helpers of the web UI: numbers, the active menu entry, role badges, diffs."""
+"""Template helpers of the web UI: numbers, role grants, diffs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+
+from kaoping.org import scopes
 
 register = template.Library()
 
@@ -37,24 +39,10 @@ def percent(value: Any) -> str:
         return str(value)
 
 
-@register.filter
-def nav_active(item: Any, request: HttpRequest) -> bool:
-    """Whether a menu entry covers the page being shown."""
-    match = getattr(request, "resolver_match", None)
-    return match is not None and bool(item.is_active(match.view_name))
-
-
 @register.simple_tag
 def role_grants(user: Any) -> list[Any]:
-    """The user's role grants with their units, in one query at most (for the account menu)."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    # The data scope of this request has read them already (kaoping.org.scopes); a change of
-    # roles drops the scope (kaoping.org.services._forget_roles), and with it this list.
-    loaded = getattr(user, "_role_grants_cache", None)
-    if loaded is not None and getattr(user, "_data_scope_cache", None) is not None:
-        return sorted(loaded, key=lambda grant: (grant.role, grant.pk))
-    return list(user.role_grants.select_related("unit").order_by("role", "pk"))
+    """The user's role grants with their units (for the account menu; kaoping.org.scopes)."""
+    return scopes.role_grants(user)
 
 
 @register.filter
