@@ -107,10 +107,15 @@ def _portfolio_changed(sender: type[models.Model], action: str, **kwargs: Any) -
         bump_access()
 
 
+def read_only(action: str) -> bool:
+    """An audited read (an export, a download): it changes nothing a cache holds."""
+    return any(mark in action for mark in READ_ONLY_MARKS)
+
+
 def plans_of_event(event: AuditEvent) -> list[int | None] | None:
     """The plans an audited action changed ([] none, None every plan)."""
     action = event.action
-    if any(mark in action for mark in READ_ONLY_MARKS):
+    if read_only(action):
         return []
     if action in GLOBAL_ACTIONS or action.startswith(GLOBAL_ACTION_PREFIXES):
         return None
@@ -126,10 +131,7 @@ def plans_of_event(event: AuditEvent) -> list[int | None] | None:
 def _audited(sender: type[AuditEvent], instance: AuditEvent, **kwargs: Any) -> None:
     if kwargs.get("raw") or not kwargs.get("created"):
         return
-    action = instance.action
-    if action.startswith(ACCESS_ACTION_PREFIXES) and not any(
-        mark in action for mark in READ_ONLY_MARKS
-    ):
+    if instance.action.startswith(ACCESS_ACTION_PREFIXES) and not read_only(instance.action):
         bump_access()
     plans = plans_of_event(instance)
     if plans is None:

@@ -673,7 +673,8 @@ def _county_page(request: HttpRequest, chosen: Selection, extra: dict[str, Any])
         return found
 
     def overview_context() -> dict[str, Any]:
-        overview = payload().overview
+        found = payload()
+        overview = found.overview
         return {
             "plan": plan,
             "period": period,
@@ -681,11 +682,11 @@ def _county_page(request: HttpRequest, chosen: Selection, extra: dict[str, Any])
             **links,
             "overview": overview,
             "yoy_group": overview.yoy.group.key if overview.yoy.group else "",
-            "status_chart": payload().status_chart,
-            "yoy_chart": payload().yoy_chart,
-            "lagging_chart": payload().lagging_chart,
-            "status_urls": payload().status_urls,
-            "misses_url": payload().misses_url,
+            "status_chart": found.status_chart,
+            "yoy_chart": found.yoy_chart,
+            "lagging_chart": found.lagging_chart,
+            "status_urls": found.status_urls,
+            "misses_url": found.misses_url,
         }
 
     # The rendered overview is cached beside the payload (same key and version, so retired
