@@ -1008,12 +1008,16 @@ def rectification_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- deduction rules ----------------------------------------------------------------------
-def _rule_plans(user: Any) -> list[Plan]:
-    return list(plans_for_user(user=user).select_related("cycle", "owner"))
-
-
 def _rules_url(plan: Plan) -> str:
     return f"{reverse('inspections:rule_list')}?plan={plan.pk}"
+
+
+def _rule_initial(rule: DeductionRule | None) -> dict[str, Any]:
+    """The form's fields of a rule being changed (none for a new rule)."""
+    if rule is None:
+        return {}
+    fields = ("category", "name", "points_per_item", "cap")
+    return {"indicator": rule.indicator_id, **{name: getattr(rule, name) for name in fields}}
 
 
 @require_http_methods(["GET", "POST"])
@@ -1022,7 +1026,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     """A plan's deduction rules (points per item, caps): read in scope; the office of the
     plan's owner sets, changes and removes them here."""
     user: Any = request.user
-    plans = _rule_plans(user)
+    plans = list(plans_for_user(user=user).select_related("cycle", "owner"))
     plan_id = _int(request.POST.get("plan") or request.GET.get("plan"))
     plan = next((p for p in plans if p.pk == plan_id), None)
     if plan_id is not None and plan is None:
@@ -1031,68 +1035,44 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     can_edit = plan is not None and selectors.is_office_for(user, plan.owner_id)
     if request.method == "POST" and not can_edit:
         raise Http404
-    rules = (
-        list(
-            DeductionRule.objects.filter(plan=plan)
-            .select_related("indicator")
-            .order_by("indicator__order", "indicator__code", "category")
-        )
-        if plan
-        else []
+    rules = list(
+        DeductionRule.objects.filter(plan=plan)
+        .select_related("indicator")
+        .order_by("indicator__order", "indicator__code", "category")
     )
-    form, status = None, 200
-    if plan is not None and can_edit:
-        editing = next((r for r in rules if str(r.pk) == request.GET.get("edit")), None)
-        initial = (
-            {
-                "indicator": editing.indicator_id,
-                "category": editing.category,
-                "name": editing.name,
-                "points_per_item": editing.points_per_item,
-                "cap": editing.cap,
-            }
-            if editing
-            else {}
+    editing = next((r for r in rules if str(r.pk) == request.GET.get("edit")), None)
+    form = (
+        forms.DeductionRuleForm(
+            request.POST or None, indicators=_indicators(plan), initial=_rule_initial(editing)
         )
-        form = forms.DeductionRuleForm(
-            request.POST or None, indicators=_indicators(plan), initial=initial
-        )
-        if request.method == "POST":
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    services.deduction_rule_set(
-                        actor=user,
-                        plan=plan,
-                        indicator=data["indicator"],
-                        category=data["category"],
-                        points_per_item=data["points_per_item"],
-                        cap=data["cap"],
-                        name=data["name"],
-                    )
-                except ApplicationError as exc:
-                    status = _refused(form, exc)
-                else:
-                    messages.success(request, _("The deduction rule was saved."))
-                    return redirect(_rules_url(plan))
+        if plan is not None and can_edit
+        else None
+    )
+    status = 200
+    if form is not None and request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.deduction_rule_set(actor=user, plan=plan, **form.cleaned_data)
+            except ApplicationError as exc:
+                status = _refused(form, exc)
             else:
-                status = 400
-    return _render(
-        request,
-        "rules.html",
-        {"plans": plans, "plan": plan, "rules": rules, "form": form, "can_edit": can_edit},
-        status,
-    )
+                messages.success(request, _("The deduction rule was saved."))
+                return redirect(_rules_url(plan))
+    context = {"plans": plans, "plan": plan, "rules": rules, "form": form, "editing": editing}
+    return _render(request, "rules.html", {**context, "can_edit": can_edit}, status)
 
 
 @require_POST
 @roles_required(INSPECTION_OFFICE_ROLES)
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a deduction rule (the office of the plan's owner)."""
-    plans = _rule_plans(request.user)
     rule = (
-        DeductionRule.objects.filter(pk=pk, plan__in=plans).select_related("plan", "indicator")
-    ).first()
+        DeductionRule.objects.for_user(request.user)
+        .select_related("plan", "indicator")
+        .filter(pk=pk)
+        .first()
+    )
     if rule is None:
         raise Http404
     try:
