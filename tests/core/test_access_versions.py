@@ -30,6 +30,7 @@ from kaoping.org import services as org_services
 from kaoping.org.models import Role, Unit, User
 from kaoping.org.scopes import data_scope
 from kaoping.plans.models import Plan
+from kaoping.tracking.cache import CSRF_PLACEHOLDER
 from tests.factories import run_pending_bumps, user_with_role
 from tests.tracking.test_dashboards import Q3, county_url, make_result
 
@@ -194,7 +195,7 @@ def test_each_session_gets_its_own_csrf_token_in_a_cached_page(access, county) -
     second = clients[1].get(county)  # the page the first request stored
     assert second.templates == [] and first.templates
     page = second.content.decode()
-    assert versions_placeholder_absent(page)
+    assert CSRF_PLACEHOLDER not in page
     # the second browser's token works for the second browser (the language menu posts it)
     answer = clients[1].post(
         reverse("set_language"),
@@ -203,12 +204,6 @@ def test_each_session_gets_its_own_csrf_token_in_a_cached_page(access, county) -
     assert answer.status_code == 302
     # and htmx requests carry it too
     assert f'"X-CSRFToken": "{csrf_of(page)}"' in page
-
-
-def versions_placeholder_absent(page: str) -> bool:
-    from kaoping.tracking.cache import CSRF_PLACEHOLDER
-
-    return CSRF_PLACEHOLDER not in page
 
 
 def test_a_message_is_shown_and_never_cached(access, county) -> None:
